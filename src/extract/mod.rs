@@ -12,6 +12,7 @@
 
 pub mod body;
 pub mod charset;
+pub mod depth;
 pub mod lang;
 pub mod meta;
 pub mod render;
@@ -63,7 +64,7 @@ pub fn extract(input: &[u8], options: &ExtractOptions<'_>) -> Result<Article, Ex
         });
     }
     let decoded = charset::decode(input, options.http_charset);
-    let document = Html::parse_document(&decoded.text);
+    let document = Html::parse_document(&depth::limit(&decoded.text, depth::MAX_DEPTH));
     let base = options.url.and_then(|u| Url::parse(u).ok());
     Ok(extract_parsed(
         &document,
