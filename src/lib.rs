@@ -11,7 +11,13 @@
 //!
 //! `ARCHITECTURE.md` at the repository root is the map of the whole pipeline.
 
+pub mod canonical;
 pub mod cli;
+pub mod config;
 pub mod eval;
 pub mod extract;
+pub mod feed;
 pub mod record;
+pub mod robots;
+pub mod schedule;
+pub mod state;
