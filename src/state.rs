@@ -222,6 +222,21 @@ impl State {
         })
     }
 
+    /// Opens an existing database read-only, without the process lock: for
+    /// `feeds status` while the daemon runs (WAL lets readers in).
+    pub fn read_only(path: &Path) -> Result<State, StateError> {
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let lock = File::open(path).map_err(|source| StateError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(State {
+            conn: Mutex::new(conn),
+            _lock: lock,
+        })
+    }
+
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves SQLite consistent (every
         // write is a transaction), so a poisoned lock is still usable.
@@ -402,6 +417,23 @@ impl State {
         };
         let item =
             serde_json::from_str(&entry).map_err(|source| StateError::Corrupt { id, source })?;
+        drop(conn);
+        let also_in = self.also_in(id)?;
+        Ok(Some(PendingItem {
+            id,
+            version,
+            feed_url,
+            feed_title,
+            item,
+            also_in,
+        }))
+    }
+
+    /// The same article as item `id` listed by other feeds: (feed URL, feed
+    /// title, entry). Read again just before the record is built, so feeds
+    /// polled while the page was being fetched are listed too.
+    pub fn also_in(&self, id: i64) -> Result<Vec<(String, Option<String>, Item)>, StateError> {
+        let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT i.id, i.feed_url, f.title, i.entry FROM items i LEFT JOIN feeds f ON f.url = i.feed_url \
              WHERE i.primary_id = ?1 ORDER BY i.id",
@@ -424,14 +456,7 @@ impl State {
             })?;
             also_in.push((url, title, item));
         }
-        Ok(Some(PendingItem {
-            id,
-            version,
-            feed_url,
-            feed_title,
-            item,
-            also_in,
-        }))
+        Ok(also_in)
     }
 
     /// Marks items done, each only if still at the version that was written.
