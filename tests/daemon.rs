@@ -597,3 +597,53 @@ fn sigkill_mid_run_then_restart_emits_every_item_at_least_once() {
         "size rotation"
     );
 }
+
+#[test]
+fn robots_txt_is_honoured_and_updates_are_reemitted_when_asked() {
+    let world = World::new();
+    world.routes.set(
+        "/robots.txt",
+        Response::ok("text/plain", "User-agent: *\nDisallow: /a/secret\n"),
+    );
+    world.feed("/r.xml", &["open", "secret"]);
+    world.pages(&["open", "secret"], Duration::ZERO);
+    let config = world.config(&["/r.xml"], "");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "robots_txt = false",
+        "robots_txt = true\nreemit_on_update = \"on\"",
+    );
+    std::fs::write(&config, text).unwrap();
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(records.len(), 2);
+    let secret = records
+        .iter()
+        .find(|r| r["feed"]["item_guid"] == "secret")
+        .unwrap();
+    assert_eq!(secret["extraction"]["source"], "feed");
+    assert!(
+        secret["extraction"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("robots.txt")
+    );
+    assert!(world.server.stats.requests_for("/a/secret").is_empty());
+    assert_eq!(world.server.stats.requests_for("/a/open").len(), 1);
+    assert_eq!(world.server.stats.requests_for("/robots.txt").len(), 1);
+
+    // The "open" item changes its title: emitted again, same id, version 2.
+    let base = world.url("");
+    let changed =
+        rss("/r.xml", &base, &["open", "secret"]).replace("Story open", "Story open (updated)");
+    world.routes.set("/r.xml", Response::ok(RSS, changed));
+    let (output, again) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(again.len(), 1, "{again:#?}");
+    let first = records
+        .iter()
+        .find(|r| r["feed"]["item_guid"] == "open")
+        .unwrap();
+    assert_eq!(again[0]["id"], first["id"]);
+    assert_eq!(again[0]["version"], 2);
+    assert_eq!(again[0]["feed"]["item_title"], "Story open (updated)");
+}
