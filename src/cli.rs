@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::commands;
 use crate::eval::{self, EvalOptions};
 use crate::extract::{self, ExtractOptions};
 use crate::record::Article;
@@ -43,6 +44,41 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Score and time the extractor on a development set (`../shared/bench/aeb`).
     Eval(EvalArgs),
+    /// Run the daemon: poll every feed on its schedule until SIGTERM or SIGINT
+    /// (SIGHUP reloads the config).
+    Run(ConfigArgs),
+    /// Poll every feed once, process every new item, flush and exit.
+    Once(ConfigArgs),
+    /// Validate a config file and exit (0 valid, 2 invalid, with the line).
+    Check(ConfigArgs),
+    /// Manage and inspect the feeds.
+    #[command(subcommand)]
+    Feeds(FeedsCommand),
+}
+
+/// The `--config` argument of the daemon commands.
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// The TOML config file.
+    #[arg(long, short, default_value = "/etc/gleaner/gleaner.toml")]
+    pub config: PathBuf,
+}
+
+/// `gleaner feeds ...`.
+#[derive(Debug, Subcommand)]
+pub enum FeedsCommand {
+    /// Append the feeds of an OPML file to the config file (feeds already
+    /// there are skipped); a running daemon picks them up on SIGHUP.
+    Import {
+        /// The OPML file.
+        file: PathBuf,
+        /// The config file to extend.
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Per-feed health from the state: last success, last error, next poll,
+    /// items seen, backoff. Safe while the daemon runs.
+    Status(ConfigArgs),
 }
 
 /// Arguments of `gleaner extract`.
@@ -102,10 +138,19 @@ pub struct EvalArgs {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    let progress = matches!(cli.command, Command::Once(_)) && show_progress();
+    // With a progress bar, per-poll lines would tear it: only warnings show.
+    init_logging_with(cli.log_format, if progress { "warn" } else { "info" });
     let outcome = match cli.command {
         Command::Extract(args) => run_extract(&args),
         Command::Eval(args) => run_eval(&args).map(|()| ExitCode::SUCCESS),
+        Command::Run(args) => commands::run(&args.config),
+        Command::Once(args) => commands::once(&args.config, progress),
+        Command::Check(args) => Ok(commands::check(&args.config)),
+        Command::Feeds(FeedsCommand::Import { file, config }) => {
+            commands::import(&file, &config.config)
+        }
+        Command::Feeds(FeedsCommand::Status(args)) => commands::status(&args.config),
     };
     match outcome {
         Ok(code) => code,
@@ -122,8 +167,13 @@ pub fn main() -> ExitCode {
 /// Sets up `tracing` on stderr; `RUST_LOG` picks the levels (default `info`).
 /// Under systemd (`JOURNAL_STREAM` set) colours and timestamps are left to journald.
 pub fn init_logging(format: LogFormat) {
+    init_logging_with(format, "info");
+}
+
+/// [`init_logging`] with another default level when `RUST_LOG` is unset.
+pub fn init_logging_with(format: LogFormat, default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let under_journal = std::env::var_os("JOURNAL_STREAM").is_some();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -135,6 +185,11 @@ pub fn init_logging(format: LogFormat) {
             .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
             .try_init(),
     };
+}
+
+/// A progress bar only for a person watching: stderr is a terminal and not journald.
+fn show_progress() -> bool {
+    io::IsTerminal::is_terminal(&io::stderr()) && std::env::var_os("JOURNAL_STREAM").is_none()
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

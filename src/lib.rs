@@ -11,7 +11,19 @@
 //!
 //! `ARCHITECTURE.md` at the repository root is the map of the whole pipeline.
 
+pub mod canonical;
 pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod daemon;
 pub mod eval;
 pub mod extract;
+pub mod feed;
+pub mod http;
+pub mod opml;
+pub mod pipeline;
 pub mod record;
+pub mod robots;
+pub mod schedule;
+pub mod sink;
+pub mod state;

@@ -87,6 +87,42 @@ pub enum ExtractionStatus {
     NotArticle,
 }
 
+/// One line of the daemon's output: the [`Article`] (flattened, so its fields
+/// are top-level) plus where it came from and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// The extracted article (or the feed's own content, see `extraction.source`).
+    #[serde(flatten)]
+    pub article: Article,
+    /// 1 for the first emission of an `id`; one more for each re-emission of an
+    /// updated item (only when `reemit_on_update = "on"`).
+    pub version: u32,
+    /// The feed that listed the item first.
+    pub feed: FeedSource,
+    /// Other feeds that listed the same article (same canonical link) before
+    /// it was written; it is emitted once, under the first feed.
+    pub also_in: Vec<FeedSource>,
+    /// When the record was made, RFC 3339 UTC.
+    pub fetched_at: String,
+}
+
+/// A feed that listed the article, and how it listed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedSource {
+    /// The feed's configured address.
+    pub url: String,
+    /// The feed's own title.
+    pub title: Option<String>,
+    /// The entry's guid (or Atom id), when it has one.
+    pub item_guid: Option<String>,
+    /// The entry's title.
+    pub item_title: Option<String>,
+    /// The entry's publication time, RFC 3339.
+    pub item_published: Option<String>,
+    /// The tags configured for the feed.
+    pub tags: Vec<String>,
+}
+
 /// Derives the stable record id from the best known address, else from the
 /// content hash: 32 hex digits of SHA-256.
 pub fn record_id(canonical_url: Option<&str>, url: Option<&str>, content_hash: &str) -> String {

@@ -1,0 +1,581 @@
+//! The network edge: the one `reqwest::Client`, conditional GET, redirects,
+//! the body size cap, per-host politeness (concurrency and minimum delay)
+//! and robots.txt.
+//!
+//! Every request gleaner makes goes through [`Http::fetch`], so limits and
+//! address checks have one place to live. Redirects are followed here, hop by
+//! hop, so each hop passes the same checks and permanent moves (301/308) are
+//! reported to the caller. Outcomes are sorted into [`Fetched`] or
+//! [`FetchError`] with [`FetchError::is_transient`]; this module does not
+//! know about feeds or HTML, does not retry and does not log above debug.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
+use tokio::sync::{OnceCell, Semaphore};
+use tokio::time::Instant;
+use url::Url;
+
+use crate::config::HttpConfig;
+use crate::robots::Robots;
+
+/// The product token matched against robots.txt groups.
+pub const ROBOTS_TOKEN: &str = "gleaner";
+
+/// How long a host's robots.txt is trusted before it is fetched again.
+const ROBOTS_TTL: Duration = Duration::from_secs(3600);
+
+/// Largest robots.txt read.
+const ROBOTS_MAX_BYTES: usize = 512 * 1024;
+
+/// The HTTP client with its limits.
+pub struct Http {
+    client: reqwest::Client,
+    settings: HttpConfig,
+    hosts: HostLimiter,
+    robots: Mutex<HashMap<String, RobotsEntry>>,
+}
+
+/// A cached robots.txt: when it was first asked for, and the (shared,
+/// fetched-once) rules.
+type RobotsEntry = (Instant, Arc<OnceCell<Arc<Robots>>>);
+
+/// One request.
+#[derive(Debug, Clone, Default)]
+pub struct Request<'a> {
+    /// Stored `ETag`, sent as `If-None-Match`.
+    pub etag: Option<&'a str>,
+    /// Stored `Last-Modified`, sent as `If-Modified-Since`.
+    pub last_modified: Option<&'a str>,
+    /// Extra headers (from the feed's config).
+    pub headers: &'a [(String, String)],
+    /// Body size cap, decompressed.
+    pub max_bytes: usize,
+    /// The `Accept` header.
+    pub accept: Option<&'a str>,
+}
+
+/// A successful answer.
+#[derive(Debug)]
+pub enum Fetched {
+    /// 2xx with a body.
+    Body(Box<Body>),
+    /// 304: the stored copy is current.
+    NotModified {
+        /// `Cache-Control: max-age`.
+        max_age: Option<Duration>,
+        /// A new `ETag` the server sent with the 304, if any.
+        etag: Option<String>,
+    },
+}
+
+/// A 2xx answer's body and the headers that matter.
+#[derive(Debug)]
+pub struct Body {
+    /// The bytes, decompressed, at most the cap.
+    pub bytes: Vec<u8>,
+    /// The address after redirects.
+    pub final_url: Url,
+    /// Set when every redirect hop was permanent (301/308): the new address.
+    pub moved_to: Option<Url>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// `Content-Language`.
+    pub content_language: Option<String>,
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Last-Modified`.
+    pub last_modified: Option<String>,
+    /// `Cache-Control: max-age`.
+    pub max_age: Option<Duration>,
+}
+
+impl Body {
+    /// The `charset` parameter of the content type.
+    pub fn charset(&self) -> Option<&str> {
+        let ct = self.content_type.as_deref()?;
+        ct.split(';').skip(1).find_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            k.trim()
+                .eq_ignore_ascii_case("charset")
+                .then(|| v.trim().trim_matches('"'))
+        })
+    }
+
+    /// The media type without parameters, lowercased.
+    pub fn media_type(&self) -> Option<String> {
+        self.content_type.as_deref().map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+    }
+}
+
+/// Why a fetch failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind}")]
+pub struct FetchError {
+    /// What went wrong.
+    pub kind: FetchErrorKind,
+    /// The server's `Retry-After`, if it sent one.
+    pub retry_after: Option<Duration>,
+}
+
+/// The closed set of fetch failures.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchErrorKind {
+    /// The server answered with an error status.
+    #[error("http status {0}")]
+    Status(u16),
+    /// Connect, first byte or total time ran out.
+    #[error("timed out")]
+    Timeout,
+    /// No connection could be made (DNS, refused, TLS).
+    #[error("connection failed: {0}")]
+    Connect(String),
+    /// The body is over the cap.
+    #[error("body is larger than the limit of {0} bytes")]
+    TooLarge(usize),
+    /// Too many redirects, or a redirect without a usable `Location`.
+    #[error("redirect: {0}")]
+    Redirect(String),
+    /// The connection broke while reading.
+    #[error("reading the body: {0}")]
+    Body(String),
+    /// The request could not be built (bad header, bad URL).
+    #[error("bad request: {0}")]
+    Request(String),
+}
+
+impl FetchError {
+    fn new(kind: FetchErrorKind) -> FetchError {
+        FetchError {
+            kind,
+            retry_after: None,
+        }
+    }
+
+    /// Whether trying again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self.kind {
+            FetchErrorKind::Status(code) => code == 408 || code == 429 || code >= 500,
+            FetchErrorKind::Timeout | FetchErrorKind::Connect(_) | FetchErrorKind::Body(_) => true,
+            FetchErrorKind::TooLarge(_)
+            | FetchErrorKind::Redirect(_)
+            | FetchErrorKind::Request(_) => false,
+        }
+    }
+
+    /// The HTTP status, when the server answered with an error.
+    pub fn status(&self) -> Option<u16> {
+        match self.kind {
+            FetchErrorKind::Status(code) => Some(code),
+            _ => None,
+        }
+    }
+
+    fn from_reqwest(err: &reqwest::Error) -> FetchError {
+        let kind = if err.is_timeout() {
+            FetchErrorKind::Timeout
+        } else if err.is_connect() {
+            FetchErrorKind::Connect(error_chain(err))
+        } else if err.is_body() || err.is_decode() {
+            FetchErrorKind::Body(error_chain(err))
+        } else {
+            FetchErrorKind::Request(error_chain(err))
+        };
+        FetchError::new(kind)
+    }
+}
+
+impl Http {
+    /// Builds the client. `per_host` and `min_host_delay` apply to every
+    /// request, feeds, pages and robots.txt alike.
+    pub fn new(
+        settings: &HttpConfig,
+        per_host: usize,
+        min_host_delay: Duration,
+    ) -> anyhow::Result<Http> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(settings.user_agent.clone())
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_max_idle_per_host(per_host);
+        builder = match &settings.proxy {
+            Some(proxy) => builder.proxy(reqwest::Proxy::all(proxy.as_str())?),
+            None => builder.no_proxy(),
+        };
+        Ok(Http {
+            client: builder.build()?,
+            settings: settings.clone(),
+            hosts: HostLimiter::new(per_host, min_host_delay),
+            robots: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// GETs `url`, following redirects up to the configured limit.
+    pub async fn fetch(&self, url: &Url, request: &Request<'_>) -> Result<Fetched, FetchError> {
+        let mut current = url.clone();
+        let mut all_permanent = true;
+        let mut redirected = false;
+        for _hop in 0..=self.settings.max_redirects {
+            let _permit = self.hosts.acquire(&current).await;
+            let response = self
+                .client
+                .get(current.clone())
+                .headers(build_headers(request)?)
+                .send()
+                .await
+                .map_err(|e| FetchError::from_reqwest(&e))?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                let location = headers
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| {
+                        FetchError::new(FetchErrorKind::Redirect(format!(
+                            "{status} without Location"
+                        )))
+                    })?;
+                let next = current.join(location).map_err(|e| {
+                    FetchError::new(FetchErrorKind::Redirect(format!(
+                        "bad Location {location:?}: {e}"
+                    )))
+                })?;
+                if !matches!(next.scheme(), "http" | "https") {
+                    return Err(FetchError::new(FetchErrorKind::Redirect(format!(
+                        "refusing to follow to {}",
+                        next.scheme()
+                    ))));
+                }
+                all_permanent &= matches!(
+                    status,
+                    StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+                );
+                redirected = true;
+                tracing::debug!(from = %current, to = %next, status = status.as_u16(), "redirect");
+                current = next;
+                continue;
+            }
+            if status == StatusCode::NOT_MODIFIED {
+                return Ok(Fetched::NotModified {
+                    max_age: max_age(&headers),
+                    etag: header_string(&headers, header::ETAG),
+                });
+            }
+            if !status.is_success() {
+                return Err(FetchError {
+                    kind: FetchErrorKind::Status(status.as_u16()),
+                    retry_after: retry_after(&headers),
+                });
+            }
+            let bytes = read_capped(response, request.max_bytes).await?;
+            return Ok(Fetched::Body(Box::new(Body {
+                bytes,
+                moved_to: (redirected && all_permanent).then(|| current.clone()),
+                final_url: current,
+                content_type: header_string(&headers, header::CONTENT_TYPE),
+                content_language: header_string(&headers, header::CONTENT_LANGUAGE),
+                etag: header_string(&headers, header::ETAG),
+                last_modified: header_string(&headers, header::LAST_MODIFIED),
+                max_age: max_age(&headers),
+            })));
+        }
+        Err(FetchError::new(FetchErrorKind::Redirect(format!(
+            "more than {} redirects",
+            self.settings.max_redirects
+        ))))
+    }
+
+    /// Whether robots.txt of `url`'s origin allows gleaner to fetch it. The
+    /// file is fetched once per origin and hour; a missing file (4xx) allows
+    /// everything, an unreachable one (5xx, network) forbids everything for
+    /// now, as RFC 9309 asks.
+    pub async fn robots_allowed(&self, url: &Url) -> bool {
+        let origin = url.origin().ascii_serialization();
+        let cell = {
+            let mut cache = self
+                .robots
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let fresh = cache
+                .get(&origin)
+                .filter(|(at, _)| at.elapsed() < ROBOTS_TTL)
+                .map(|(_, c)| c.clone());
+            fresh.unwrap_or_else(|| {
+                let cell = Arc::new(OnceCell::new());
+                cache.insert(origin.clone(), (Instant::now(), cell.clone()));
+                cell
+            })
+        };
+        let robots = cell
+            .get_or_init(|| async {
+                let Ok(robots_url) = url.join("/robots.txt") else {
+                    return Arc::new(Robots::allow_all());
+                };
+                let request = Request {
+                    max_bytes: ROBOTS_MAX_BYTES,
+                    accept: Some("text/plain"),
+                    ..Request::default()
+                };
+                Arc::new(match self.fetch(&robots_url, &request).await {
+                    Ok(Fetched::Body(body)) => {
+                        Robots::parse(&String::from_utf8_lossy(&body.bytes), ROBOTS_TOKEN)
+                    }
+                    Ok(Fetched::NotModified { .. }) => Robots::allow_all(),
+                    Err(err) if err.status().is_some_and(|s| (400..500).contains(&s)) => {
+                        Robots::allow_all()
+                    }
+                    Err(FetchError {
+                        kind: FetchErrorKind::TooLarge(_),
+                        ..
+                    }) => Robots::allow_all(),
+                    Err(err) => {
+                        tracing::debug!(origin = %origin, error = %err, "robots.txt unreachable");
+                        Robots::disallow_all()
+                    }
+                })
+            })
+            .await;
+        let mut path = url.path().to_owned();
+        if let Some(query) = url.query() {
+            path.push('?');
+            path.push_str(query);
+        }
+        robots.allowed(&path)
+    }
+}
+
+/// Per-host politeness: at most `per_host` requests at once to a host, and
+/// request starts at least `min_delay` apart.
+struct HostLimiter {
+    per_host: usize,
+    min_delay: Duration,
+    hosts: Mutex<HashMap<String, Arc<HostSlot>>>,
+}
+
+struct HostSlot {
+    permits: Arc<Semaphore>,
+    next_start: Mutex<Instant>,
+}
+
+impl HostLimiter {
+    fn new(per_host: usize, min_delay: Duration) -> HostLimiter {
+        HostLimiter {
+            per_host,
+            min_delay,
+            hosts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn acquire(&self, url: &Url) -> tokio::sync::OwnedSemaphorePermit {
+        let key = format!(
+            "{}:{}",
+            url.host_str().unwrap_or(""),
+            url.port_or_known_default().unwrap_or(0)
+        );
+        let slot = {
+            let mut hosts = self
+                .hosts
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            hosts
+                .entry(key)
+                .or_insert_with(|| {
+                    Arc::new(HostSlot {
+                        permits: Arc::new(Semaphore::new(self.per_host)),
+                        next_start: Mutex::new(Instant::now()),
+                    })
+                })
+                .clone()
+        };
+        let permit = slot
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("host semaphores are never closed");
+        if !self.min_delay.is_zero() {
+            let start = {
+                let mut next = slot
+                    .next_start
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let start = (*next).max(Instant::now());
+                *next = start + self.min_delay;
+                start
+            };
+            tokio::time::sleep_until(start).await;
+        }
+        permit
+    }
+}
+
+fn build_headers(request: &Request<'_>) -> Result<HeaderMap, FetchError> {
+    let mut headers = HeaderMap::new();
+    let bad = |e: &dyn std::fmt::Display| FetchError::new(FetchErrorKind::Request(e.to_string()));
+    if let Some(accept) = request.accept {
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_str(accept).map_err(|e| bad(&e))?,
+        );
+    }
+    if let Some(etag) = request.etag
+        && let Ok(value) = HeaderValue::from_str(etag)
+    {
+        headers.insert(header::IF_NONE_MATCH, value);
+    }
+    if let Some(modified) = request.last_modified
+        && let Ok(value) = HeaderValue::from_str(modified)
+    {
+        headers.insert(header::IF_MODIFIED_SINCE, value);
+    }
+    for (name, value) in request.headers {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(&e))?;
+        headers.insert(name, HeaderValue::from_str(value).map_err(|e| bad(&e))?);
+    }
+    Ok(headers)
+}
+
+/// Reads the body chunk by chunk, stopping as soon as it passes `max`
+/// (decompressed bytes: reqwest inflates before handing chunks out).
+async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, FetchError> {
+    if let Some(length) = response.content_length()
+        && usize::try_from(length).is_ok_and(|l| l > max)
+        && response.headers().get(header::CONTENT_ENCODING).is_none()
+    {
+        return Err(FetchError::new(FetchErrorKind::TooLarge(max)));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| FetchError::from_reqwest(&e))?
+    {
+        if bytes.len() + chunk.len() > max {
+            return Err(FetchError::new(FetchErrorKind::TooLarge(max)));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+fn header_string(headers: &HeaderMap, name: HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// `Cache-Control: max-age=N`, unless `no-store` or `no-cache`.
+fn max_age(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(header::CACHE_CONTROL)?
+        .to_str()
+        .ok()?
+        .to_ascii_lowercase();
+    let mut max_age = None;
+    for directive in value.split(',').map(str::trim) {
+        if directive == "no-store" || directive == "no-cache" {
+            return None;
+        }
+        if let Some(n) = directive.strip_prefix("max-age=") {
+            max_age = n
+                .trim_matches('"')
+                .parse::<u64>()
+                .ok()
+                .map(Duration::from_secs);
+        }
+    }
+    max_age
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    parse_retry_after(value, chrono::Utc::now())
+}
+
+fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (date.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:30:00 GMT", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn cache_control() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=600"),
+        );
+        assert_eq!(max_age(&h), Some(Duration::from_secs(600)));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache, max-age=600"),
+        );
+        assert_eq!(max_age(&h), None);
+    }
+
+    #[test]
+    fn transient_errors() {
+        assert!(FetchError::new(FetchErrorKind::Status(503)).is_transient());
+        assert!(FetchError::new(FetchErrorKind::Status(429)).is_transient());
+        assert!(!FetchError::new(FetchErrorKind::Status(404)).is_transient());
+        assert!(!FetchError::new(FetchErrorKind::TooLarge(1)).is_transient());
+        assert!(FetchError::new(FetchErrorKind::Timeout).is_transient());
+    }
+}

@@ -1,0 +1,701 @@
+//! The three stage loops, as thin async glue over the pure modules and the
+//! edges (`http`, `state`, `sink`):
+//!
+//! 1. [`poll_feed`]: one conditional GET of a feed, parse, then one state
+//!    transaction storing the new items as pending together with the new
+//!    validators and schedule; the new item ids go down the job channel.
+//! 2. [`article_stage`]: takes item ids, fetches the page under the global
+//!    and per-host limits (robots.txt, retries of transient errors), extracts
+//!    it on a bounded blocking pool, falls back to the feed's own content,
+//!    and sends one serialized [`Record`] per item to the sink.
+//! 3. [`sink_thread`]: the single writer; writes a batch to every sink,
+//!    makes it durable, and only then marks its items done.
+//!
+//! Failures of one feed or one item are logged here, once, with the feed and
+//! the reason, and never stop the pipeline.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use url::Url;
+
+use crate::config::{Config, ContentSource, FeedConfig, Reemit};
+use crate::extract::{self, ExtractOptions};
+use crate::feed::{self, Item};
+use crate::http::{self, FetchError, Fetched, Http};
+use crate::record::{Article, ExtractionStatus, FeedSource, Record};
+use crate::schedule::{self, Outcome};
+use crate::sink::Sink;
+use crate::state::{self, Millis, PendingItem, PollRecord, State};
+
+/// What the stages share. Built once per process.
+pub struct Context {
+    /// The configuration the process started with (HTTP, limits, schedule).
+    pub config: Arc<Config>,
+    /// The feeds as currently configured (replaced on reload), by URL.
+    pub feeds: RwLock<HashMap<String, FeedConfig>>,
+    /// The state database.
+    pub state: Arc<State>,
+    /// The network edge.
+    pub http: Http,
+    /// Feed polls at once.
+    pub feed_permits: Semaphore,
+    /// Article fetches at once.
+    pub article_permits: Arc<Semaphore>,
+    /// Extractions at once.
+    pub extract_permits: Arc<Semaphore>,
+    /// Items queued or in flight, so none is queued twice.
+    pub queued: Mutex<HashSet<i64>>,
+    /// Counters, for progress and the periodic summary.
+    pub stats: Stats,
+}
+
+/// Counters. Relaxed atomics: they are only read for display.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Feed polls finished (any outcome).
+    pub polls: AtomicU64,
+    /// Feed polls that failed.
+    pub poll_failures: AtomicU64,
+    /// New items found.
+    pub new_items: AtomicU64,
+    /// Records written.
+    pub written: AtomicU64,
+    /// Records made from the feed because the page could not be used.
+    pub degraded: AtomicU64,
+}
+
+/// A record ready for the sink: the item, its version and the JSON line.
+pub struct Written {
+    /// Item row id.
+    pub id: i64,
+    /// Item version.
+    pub version: u32,
+    /// The record as one JSON line ending in `\n`.
+    pub line: Vec<u8>,
+}
+
+impl Context {
+    /// Builds the shared context from a validated config and an open state.
+    pub fn new(config: Arc<Config>, state: Arc<State>) -> anyhow::Result<Context> {
+        let c = &config.concurrency;
+        let http = Http::new(&config.http, c.per_host, c.min_host_delay)?;
+        Ok(Context {
+            feeds: RwLock::new(
+                config
+                    .feeds
+                    .iter()
+                    .map(|f| (f.url.to_string(), f.clone()))
+                    .collect(),
+            ),
+            http,
+            feed_permits: Semaphore::new(c.feeds),
+            article_permits: Arc::new(Semaphore::new(c.articles)),
+            extract_permits: Arc::new(Semaphore::new(c.extract_threads)),
+            queued: Mutex::new(HashSet::new()),
+            stats: Stats::default(),
+            state,
+            config,
+        })
+    }
+
+    /// Runs a short state call off the async threads.
+    pub async fn db<T, F>(&self, f: F) -> anyhow::Result<T>
+    where
+        F: FnOnce(&State) -> Result<T, state::StateError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let state = self.state.clone();
+        Ok(tokio::task::spawn_blocking(move || f(&state)).await??)
+    }
+
+    /// Queues items that are not queued yet.
+    pub async fn enqueue(&self, jobs: &mpsc::Sender<i64>, ids: Vec<i64>) {
+        for id in ids {
+            let fresh = self
+                .queued
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(id);
+            if fresh && jobs.send(id).await.is_err() {
+                // The article stage is gone (shutdown): the item stays pending.
+                return;
+            }
+        }
+    }
+
+    fn feed_config(&self, url: &str) -> Option<FeedConfig> {
+        self.feeds
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(url)
+            .cloned()
+    }
+}
+
+/// Polls one feed once and stores the outcome; returns when it is next due.
+pub async fn poll_feed(
+    ctx: &Context,
+    feed: &FeedConfig,
+    jobs: &mpsc::Sender<i64>,
+) -> anyhow::Result<Millis> {
+    let span = tracing::info_span!("feed", feed = %feed.name, url = %feed.url);
+    poll_feed_inner(ctx, feed, jobs).instrument(span).await
+}
+
+async fn poll_feed_inner(
+    ctx: &Context,
+    feed: &FeedConfig,
+    jobs: &mpsc::Sender<i64>,
+) -> anyhow::Result<Millis> {
+    let key = feed.url.to_string();
+    let row = {
+        let key = key.clone();
+        ctx.db(move |s| {
+            s.ensure_feed(&key)?;
+            s.feed(&key)
+        })
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("feed row vanished"))?
+    };
+    let schedule = &ctx.config.schedule;
+    let interval = feed.interval.unwrap_or(schedule.default_interval);
+    if let Some(reason) = &row.disabled {
+        tracing::debug!(reason = %reason, "feed disabled in state, not polled");
+        return Ok(state::now_millis() + millis(schedule.max_interval));
+    }
+    let fetch_url = Url::parse(&row.fetch_url).unwrap_or_else(|_| feed.url.clone());
+    let _permit = ctx.feed_permits.acquire().await?;
+    let request = http::Request {
+        etag: row.etag.as_deref(),
+        last_modified: row.last_modified.as_deref(),
+        headers: &feed.headers,
+        max_bytes: ctx.config.http.max_feed_bytes,
+        accept: Some(
+            "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, \
+             application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+        ),
+    };
+    let started = std::time::Instant::now();
+    let result = ctx.http.fetch(&fetch_url, &request).await;
+    let now = state::now_millis();
+    ctx.stats.polls.fetch_add(1, Ordering::Relaxed);
+    let sample: f64 = rand::random();
+    match result {
+        Ok(Fetched::NotModified { max_age, etag }) => {
+            let delay = schedule::next_delay(
+                schedule,
+                interval,
+                Outcome::Healthy {
+                    requested: None,
+                    max_age,
+                },
+                sample,
+            );
+            let next = now + millis(delay);
+            let etag = etag.or(row.etag);
+            let (fetch, last_modified) = (row.fetch_url.clone(), row.last_modified.clone());
+            ctx.db(move |s| {
+                s.record_poll(&PollRecord {
+                    feed_url: &key,
+                    fetch_url: &fetch,
+                    title: None,
+                    etag: etag.as_deref(),
+                    last_modified: last_modified.as_deref(),
+                    next_poll: next,
+                    items: None,
+                    reemit: false,
+                    now,
+                })
+            })
+            .await?;
+            tracing::info!(status = 304, elapsed_ms = started.elapsed().as_millis() as u64, next_in = %humantime::format_duration(round(delay)), "poll");
+            Ok(next)
+        }
+        Ok(Fetched::Body(body)) => {
+            let scope = key.clone();
+            let base = body.final_url.clone();
+            let bytes = body.bytes;
+            let parsed = tokio::task::spawn_blocking(move || {
+                let parsed = feed::parse(&bytes, &base, &scope);
+                (parsed, bytes.len())
+            })
+            .await?;
+            let (parsed, size) = parsed;
+            let parsed = match parsed {
+                Ok(parsed) => parsed,
+                Err(err) => {
+                    return record_failure(ctx, &key, &row, interval, &err.to_string(), None, None)
+                        .await;
+                }
+            };
+            let delay = schedule::next_delay(
+                schedule,
+                interval,
+                Outcome::Healthy {
+                    requested: parsed.requested_interval,
+                    max_age: body.max_age,
+                },
+                sample,
+            );
+            let next = now + millis(delay);
+            if let Some(moved) = &body.moved_to {
+                tracing::info!(to = %moved, "feed moved permanently, following");
+            }
+            let fetch = body.moved_to.map_or(row.fetch_url.clone(), String::from);
+            let reemit = ctx.config.reemit == Reemit::On;
+            let count = parsed.items.len();
+            let (etag, last_modified, title) = (body.etag, body.last_modified, parsed.title);
+            let items = parsed.items;
+            let queued = ctx
+                .db(move |s| {
+                    s.record_poll(&PollRecord {
+                        feed_url: &key,
+                        fetch_url: &fetch,
+                        title: title.as_deref(),
+                        etag: etag.as_deref(),
+                        last_modified: last_modified.as_deref(),
+                        next_poll: next,
+                        items: Some(&items),
+                        reemit,
+                        now,
+                    })
+                })
+                .await?;
+            ctx.stats
+                .new_items
+                .fetch_add(queued.len() as u64, Ordering::Relaxed);
+            tracing::info!(
+                status = 200,
+                bytes = size,
+                items = count,
+                new = queued.len(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                next_in = %humantime::format_duration(round(delay)),
+                "poll"
+            );
+            ctx.enqueue(jobs, queued).await;
+            Ok(next)
+        }
+        Err(err) => {
+            let gone = (err.status() == Some(410)).then_some("410 Gone");
+            record_failure(
+                ctx,
+                &key,
+                &row,
+                interval,
+                &err.to_string(),
+                err.retry_after,
+                gone,
+            )
+            .await
+        }
+    }
+}
+
+async fn record_failure(
+    ctx: &Context,
+    key: &str,
+    row: &state::FeedRow,
+    interval: Duration,
+    reason: &str,
+    retry_after: Option<Duration>,
+    gone: Option<&'static str>,
+) -> anyhow::Result<Millis> {
+    ctx.stats.poll_failures.fetch_add(1, Ordering::Relaxed);
+    let consecutive = row.error_count + 1;
+    let delay = schedule::next_delay(
+        &ctx.config.schedule,
+        interval,
+        Outcome::Failed {
+            consecutive,
+            retry_after,
+        },
+        rand::random(),
+    );
+    let now = state::now_millis();
+    let next = now + millis(delay);
+    let (key, reason_owned) = (key.to_owned(), reason.to_owned());
+    ctx.db(move |s| s.record_failure(&key, &reason_owned, next, gone, now))
+        .await?;
+    if gone.is_some() {
+        tracing::warn!(error = %reason, "feed is gone (410), disabled; remove it from the config or edit its url to poll it again");
+    } else {
+        tracing::warn!(
+            error = %reason,
+            failures = consecutive,
+            retry_after_s = retry_after.map(|d| d.as_secs()),
+            retry_in = %humantime::format_duration(round(delay)),
+            "poll failed"
+        );
+    }
+    Ok(next)
+}
+
+/// Takes item ids until the channel closes or `cancel` fires, and sends one
+/// record per item to the sink. In-flight items are finished before it
+/// returns; items still queued stay pending in the state.
+pub async fn article_stage(
+    ctx: Arc<Context>,
+    mut jobs: mpsc::Receiver<i64>,
+    records: mpsc::Sender<Written>,
+    cancel: CancellationToken,
+) {
+    let mut tasks = JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            biased;
+            () = cancel.cancelled() => break,
+            permit = ctx.article_permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        let id = tokio::select! {
+            biased;
+            () = cancel.cancelled() => break,
+            id = jobs.recv() => match id {
+                Some(id) => id,
+                None => break,
+            },
+        };
+        let (ctx, records) = (ctx.clone(), records.clone());
+        tasks.spawn(async move {
+            let written = process_item(&ctx, id).await;
+            drop(permit);
+            match written {
+                Ok(Some(written)) => {
+                    // A closed sink means shutdown: the item stays pending.
+                    let _ = records.send(written).await;
+                }
+                Ok(None) => ctx.unqueue(&[id]),
+                Err(err) => {
+                    tracing::error!(
+                        item = id,
+                        error = format!("{err:#}"),
+                        "item failed, left pending"
+                    );
+                    ctx.unqueue(&[id]);
+                }
+            }
+        });
+        // Reap finished tasks so the set stays small.
+        while tasks.try_join_next().is_some() {}
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+impl Context {
+    /// Forgets that items are queued (after they were written or dropped).
+    pub fn unqueue(&self, ids: &[i64]) {
+        let mut queued = self
+            .queued
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for id in ids {
+            queued.remove(id);
+        }
+    }
+}
+
+/// Builds the record of one pending item; `None` when it is no longer pending.
+async fn process_item(ctx: &Context, id: i64) -> anyhow::Result<Option<Written>> {
+    let Some(mut pending) = ctx.db(move |s| s.start_item(id)).await? else {
+        return Ok(None);
+    };
+    let feed = ctx.feed_config(&pending.feed_url);
+    let feed_name = feed
+        .as_ref()
+        .map_or(pending.feed_url.clone(), |f| f.name.clone());
+    let link = pending.item.link.clone().unwrap_or_default();
+    let span = tracing::info_span!("article", feed = %feed_name, url = %link);
+    let article = make_article(ctx, feed.as_ref(), &pending.item)
+        .instrument(span)
+        .await;
+    pending.also_in = ctx.db(move |s| s.also_in(id)).await?;
+    if article.extraction.source == "feed" {
+        ctx.stats.degraded.fetch_add(1, Ordering::Relaxed);
+    }
+    let record = build_record(ctx, article, &pending, feed.as_ref());
+    let mut line = serde_json::to_vec(&record)?;
+    line.push(b'\n');
+    Ok(Some(Written {
+        id,
+        version: pending.version,
+        line,
+    }))
+}
+
+fn build_record(
+    ctx: &Context,
+    article: Article,
+    pending: &PendingItem,
+    feed: Option<&FeedConfig>,
+) -> Record {
+    let source = |url: &str, title: Option<&String>, item: &Item, tags: Vec<String>| FeedSource {
+        url: url.to_owned(),
+        title: title.cloned(),
+        item_guid: item.guid.clone(),
+        item_title: item.title.clone(),
+        item_published: item.published.clone(),
+        tags,
+    };
+    let tags_of = |url: &str| ctx.feed_config(url).map(|f| f.tags).unwrap_or_default();
+    Record {
+        article,
+        version: pending.version,
+        feed: source(
+            &pending.feed_url,
+            pending.feed_title.as_ref(),
+            &pending.item,
+            feed.map(|f| f.tags.clone()).unwrap_or_default(),
+        ),
+        also_in: pending
+            .also_in
+            .iter()
+            .map(|(url, title, item)| source(url, title.as_ref(), item, tags_of(url)))
+            .collect(),
+        fetched_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    }
+}
+
+/// The article of an item: the extracted page, or the feed's own content
+/// with the reason in `extraction.note`.
+async fn make_article(ctx: &Context, feed: Option<&FeedConfig>, item: &Item) -> Article {
+    let Some(link) = item.link.as_deref().and_then(|l| Url::parse(l).ok()) else {
+        return article_from_feed(item, "the item has no link; recorded from the feed");
+    };
+    if feed.is_some_and(|f| f.content == ContentSource::Feed) {
+        return article_from_feed(
+            item,
+            "the feed is configured to be trusted (content = \"feed\")",
+        );
+    }
+    if let Some(media) = item
+        .media_type
+        .as_deref()
+        .or_else(|| feed::media_by_extension(link.as_str()))
+    {
+        return article_from_feed(
+            item,
+            &format!("the link is {media}, not a web page; recorded from the feed"),
+        );
+    }
+    if ctx.config.robots_txt && !ctx.http.robots_allowed(&link).await {
+        tracing::info!("robots.txt disallows the page, using the feed's content");
+        return article_from_feed(
+            item,
+            "robots.txt disallows fetching the page; recorded from the feed",
+        );
+    }
+    let headers = feed.map(|f| f.headers.as_slice()).unwrap_or_default();
+    let body = match fetch_page(ctx, &link, headers).await {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::warn!(error = %err, "page fetch failed, using the feed's content");
+            return article_from_feed(
+                item,
+                &format!("fetching the page failed ({err}); recorded from the feed"),
+            );
+        }
+    };
+    if let Some(media) = body.media_type()
+        && !media.is_empty()
+        && !(media.contains("html") || media == "text/plain" || media.ends_with("/xml"))
+    {
+        return article_from_feed(
+            item,
+            &format!("the page is {media}, not HTML; recorded from the feed"),
+        );
+    }
+    let permit = ctx.extract_permits.clone().acquire_owned().await;
+    let url = body.final_url.to_string();
+    let charset = body.charset().map(str::to_owned);
+    let language = body.content_language.clone();
+    let max_bytes = ctx.config.http.max_page_bytes;
+    let bytes = body.bytes;
+    let extracted = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let options = ExtractOptions {
+            url: Some(&url),
+            http_charset: charset.as_deref(),
+            http_language: language.as_deref(),
+            markdown: false,
+            max_bytes: Some(max_bytes),
+        };
+        extract::extract(&bytes, &options)
+    })
+    .await;
+    match extracted {
+        Ok(Ok(article)) if article.extraction.status == ExtractionStatus::Ok => article,
+        Ok(Ok(article)) => {
+            let fallback =
+                article_from_feed(item, "the page has no article; recorded from the feed");
+            if fallback.text.is_empty() {
+                article
+            } else {
+                fallback
+            }
+        }
+        Ok(Err(err)) => article_from_feed(
+            item,
+            &format!("extraction failed ({err}); recorded from the feed"),
+        ),
+        Err(err) => {
+            tracing::error!(error = %err, "extraction panicked, using the feed's content");
+            article_from_feed(item, "extraction crashed; recorded from the feed")
+        }
+    }
+}
+
+/// GETs a page, retrying transient errors with doubling delays (Retry-After
+/// honoured, capped at a minute).
+async fn fetch_page(
+    ctx: &Context,
+    url: &Url,
+    headers: &[(String, String)],
+) -> Result<http::Body, FetchError> {
+    let settings = &ctx.config.http;
+    let request = http::Request {
+        headers,
+        max_bytes: settings.max_page_bytes,
+        accept: Some("text/html, application/xhtml+xml;q=0.9, */*;q=0.5"),
+        ..http::Request::default()
+    };
+    let mut attempt = 0;
+    loop {
+        match ctx.http.fetch(url, &request).await {
+            Ok(Fetched::Body(body)) => return Ok(*body),
+            Ok(Fetched::NotModified { .. }) => {
+                return Err(FetchError {
+                    kind: http::FetchErrorKind::Status(304),
+                    retry_after: None,
+                });
+            }
+            Err(err) if err.is_transient() && attempt < settings.retries => {
+                let backoff = settings.retry_delay.saturating_mul(1 << attempt.min(16));
+                let wait = err
+                    .retry_after
+                    .unwrap_or(backoff)
+                    .max(backoff)
+                    .min(Duration::from_secs(60));
+                tracing::debug!(error = %err, attempt, "transient page error, retrying");
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// An article made from the feed entry itself: its content (or summary) run
+/// through the extractor's sanitizer, its own title and dates.
+pub fn article_from_feed(item: &Item, note: &str) -> Article {
+    let html = item
+        .content
+        .as_deref()
+        .or(item.summary.as_deref())
+        .unwrap_or("");
+    let page = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"></head><body><article>{html}</article></body></html>"
+    );
+    let options = ExtractOptions {
+        url: item.link.as_deref(),
+        ..ExtractOptions::default()
+    };
+    let mut article = extract::extract(page.as_bytes(), &options).unwrap_or_else(|_| {
+        extract::extract(b"<html></html>", &options).expect("an empty page is under any limit")
+    });
+    if article.title.is_none() {
+        article.title.clone_from(&item.title);
+    }
+    if article.published.is_none() {
+        article.published.clone_from(&item.published);
+    }
+    if article.modified.is_none() {
+        article.modified.clone_from(&item.updated);
+    }
+    if article.authors.is_empty() {
+        article.authors.clone_from(&item.authors);
+    }
+    article.extraction.source = "feed".to_owned();
+    article.extraction.note = Some(note.to_owned());
+    article
+}
+
+/// The single writer: runs on its own thread, writes each batch to every
+/// sink, makes it durable, then marks its items done. Returns when the
+/// channel closes. A failing sink is retried (items stay pending meanwhile)
+/// until it works or `cancel` fires.
+pub fn sink_thread(
+    ctx: Arc<Context>,
+    mut sinks: Vec<Sink>,
+    mut records: mpsc::Receiver<Written>,
+    cancel: CancellationToken,
+) {
+    const MAX_BATCH: usize = 256;
+    while let Some(first) = records.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match records.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let mut lines = Vec::with_capacity(batch.iter().map(|w| w.line.len()).sum());
+        for written in &batch {
+            lines.extend_from_slice(&written.line);
+        }
+        let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let mut durable = true;
+        for sink in &mut sinks {
+            let mut delay = Duration::from_millis(500);
+            loop {
+                match sink.write_batch(&lines, &date) {
+                    Ok(()) => break,
+                    Err(err) if cancel.is_cancelled() => {
+                        tracing::error!(sink = %sink.describe(), error = %err, "sink write failed during shutdown, items stay pending");
+                        durable = false;
+                        break;
+                    }
+                    Err(err) => {
+                        tracing::error!(sink = %sink.describe(), error = %err, retry_in_ms = delay.as_millis() as u64, "sink write failed, retrying");
+                        std::thread::sleep(delay);
+                        delay = (delay * 2).min(Duration::from_secs(30));
+                    }
+                }
+            }
+        }
+        let ids: Vec<i64> = batch.iter().map(|w| w.id).collect();
+        if durable {
+            let done: Vec<(i64, u32)> = batch.iter().map(|w| (w.id, w.version)).collect();
+            if let Err(err) = ctx.state.mark_done(&done) {
+                // The records are out; they will be written again after a
+                // restart (at least once, never lost).
+                tracing::error!(error = %err, "could not mark written items done");
+            }
+            ctx.stats
+                .written
+                .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        }
+        ctx.unqueue(&ids);
+    }
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
+}
+
+fn round(d: Duration) -> Duration {
+    if d >= Duration::from_secs(1) {
+        Duration::from_secs(d.as_secs())
+    } else {
+        Duration::from_millis(d.as_millis() as u64)
+    }
+}

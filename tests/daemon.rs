@@ -1,0 +1,649 @@
+//! End-to-end tests of the daemon: the real `gleaner` binary against a real
+//! HTTP server on 127.0.0.1 started by each test. No test touches the
+//! network beyond that server; every wait is bounded.
+
+pub mod support;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::server::{Response, Routes, TestServer, article_page, rss};
+
+/// A test's world: a temp dir, a server with routes, a config file.
+struct World {
+    dir: tempfile::TempDir,
+    routes: Arc<Routes>,
+    server: TestServer,
+}
+
+const RSS: &str = "application/rss+xml";
+const HTML: &str = "text/html; charset=utf-8";
+
+impl World {
+    fn new() -> World {
+        let routes = Arc::new(Routes::default());
+        let handler_routes = routes.clone();
+        let server = TestServer::start(move |r| handler_routes.answer(r), true);
+        World {
+            dir: tempfile::tempdir().unwrap(),
+            routes,
+            server,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        self.server.url(path)
+    }
+
+    /// Serves a feed at `path` with items `ids` (pages at /a/<id>), with an ETag.
+    fn feed(&self, path: &str, ids: &[&str]) {
+        let body = rss(path, &self.url(""), ids);
+        let etag = format!("\"{}-{}\"", path.len(), ids.join("-"));
+        self.routes
+            .set(path, Response::ok(RSS, body).with_header("ETag", &etag));
+    }
+
+    fn pages(&self, ids: &[&str], delay: Duration) {
+        for id in ids {
+            self.routes.set(
+                &format!("/a/{id}"),
+                Response::ok(HTML, article_page(id, 4)).with_delay(delay),
+            );
+        }
+    }
+
+    /// Writes the config with these feed paths and extra TOML; returns its path.
+    fn config(&self, feeds: &[&str], extra: &str) -> PathBuf {
+        let mut text = format!(
+            "# test config\n[daemon]\nstate_path = \"state.db\"\nrobots_txt = false\nshutdown_timeout = \"5s\"\n\n\
+             [http]\ntimeout = \"5s\"\nretries = 1\nretry_delay = \"50ms\"\n\n\
+             [concurrency]\nper_host = 4\nmin_host_delay = \"0s\"\n\n\
+             [schedule]\nmin_interval = \"100ms\"\ndefault_interval = \"300ms\"\nmax_interval = \"1h\"\nmax_backoff = \"1h\"\njitter = 0.0\n\n{extra}\n"
+        );
+        for feed in feeds {
+            text.push_str(&format!(
+                "\n[[feeds]]\nurl = \"{}\"\ntags = [\"t\"]\n",
+                self.url(feed)
+            ));
+        }
+        let path = self.dir.path().join("gleaner.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+fn gleaner(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gleaner"));
+    command
+        .args(args)
+        .env("RUST_LOG", "gleaner=debug,info")
+        .env_remove("NOTIFY_SOCKET");
+    command
+}
+
+/// Runs `gleaner once` to the end (at most 60 s) and returns its records.
+fn once(config: &Path) -> (Output, Vec<Value>) {
+    let child = gleaner(&["once", "--config", config.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let output = wait_output(child, Duration::from_secs(60));
+    let records = parse_lines(&String::from_utf8_lossy(&output.stdout));
+    (output, records)
+}
+
+fn wait_output(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("gleaner did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn parse_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad line {l:?}: {e}")))
+        .collect()
+}
+
+fn titles(records: &[Value]) -> Vec<String> {
+    let mut titles: Vec<String> = records
+        .iter()
+        .map(|r| r["feed"]["item_title"].as_str().unwrap().to_owned())
+        .collect();
+    titles.sort();
+    titles
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if condition() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    condition()
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// A long-running `gleaner run` writing its records to a file.
+fn spawn_run(world: &World, config: &Path) -> Child {
+    let out = std::fs::File::create(world.path("run.out")).unwrap();
+    let err = std::fs::File::create(world.path("run.err")).unwrap();
+    gleaner(&["run", "--config", config.to_str().unwrap()])
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .spawn()
+        .unwrap()
+}
+
+fn run_records(world: &World) -> Vec<Value> {
+    let text = std::fs::read_to_string(world.path("run.out")).unwrap_or_default();
+    // Only complete lines: the process may be writing.
+    let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+    parse_lines(complete)
+}
+
+fn stop(mut child: Child, world: &World) {
+    signal(&child, "TERM");
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let log = std::fs::read_to_string(world.path("run.err")).unwrap_or_default();
+            assert!(status.success(), "run exited with {status}: {log}");
+            return;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("run did not stop on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn first_poll_emits_all_then_304_emits_nothing_then_only_the_new_item() {
+    let world = World::new();
+    world.feed("/feed.xml", &["1", "2", "3"]);
+    world.pages(&["1", "2", "3", "4"], Duration::ZERO);
+    let config = world.config(&["/feed.xml"], "");
+
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(titles(&records), ["Story 1", "Story 2", "Story 3"]);
+    let record = &records[0];
+    assert_eq!(record["schema"], 1);
+    assert_eq!(record["version"], 1);
+    assert_eq!(record["extraction"]["source"], "page");
+    assert_eq!(record["feed"]["url"], world.url("/feed.xml"));
+    assert_eq!(record["feed"]["title"], "/feed.xml");
+    assert_eq!(record["feed"]["tags"], serde_json::json!(["t"]));
+    assert!(record["text"].as_str().unwrap().contains("The council met"));
+    assert!(record["fetched_at"].as_str().unwrap().ends_with('Z'));
+
+    // A new process on the same state: validators sent, 304, nothing emitted.
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(records.is_empty(), "{records:?}");
+    let polls = world.server.stats.requests_for("/feed.xml");
+    assert_eq!(polls.len(), 2);
+    assert!(polls[0].header("if-none-match").is_none());
+    assert_eq!(polls[1].header("if-none-match"), Some("\"9-1-2-3\""));
+
+    // One new item: exactly one record.
+    world.feed("/feed.xml", &["1", "2", "3", "4"]);
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(titles(&records), ["Story 4"]);
+    // Each page was fetched exactly once over the three runs.
+    for id in ["1", "2", "3", "4"] {
+        assert_eq!(
+            world.server.stats.requests_for(&format!("/a/{id}")).len(),
+            1
+        );
+    }
+}
+
+#[test]
+fn check_accepts_the_shipped_config_and_rejects_bad_ones_with_the_line() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/gleaner.toml");
+    let output = gleaner(&["check", "--config", shipped.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("ok"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[daemon]\nstate_path = \"s.db\"\n\n[http]\ntimeout = \"5s\"\nuser_agnet = \"x\"\n",
+    )
+    .unwrap();
+    let output = gleaner(&["check", "--config", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("line 6") && message.contains("user_agnet"),
+        "{message}"
+    );
+
+    std::fs::write(&bad, "[[feeds]]\nurl = \"https://a.example/f\"\n\n[[feeds]]\nurl = \"https://b.example/f\"\ninterval = \"often\"\n").unwrap();
+    let output = gleaner(&["check", "--config", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("bad.toml:6: `feeds[1].interval`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn opml_import_adds_feeds_to_the_config_once() {
+    let world = World::new();
+    world.feed("/one.xml", &["o1"]);
+    world.feed("/two.xml", &["t1"]);
+    world.pages(&["o1", "t1"], Duration::ZERO);
+    let config = world.config(&["/one.xml"], "");
+    let opml = world.path("subs.opml");
+    std::fs::write(
+        &opml,
+        format!(
+            "<?xml version=\"1.0\"?><opml version=\"2.0\"><body><outline text=\"News\">\
+             <outline type=\"rss\" text=\"One\" xmlUrl=\"{}\"/><outline type=\"rss\" text=\"Two\" xmlUrl=\"{}\"/>\
+             </outline></body></opml>",
+            world.url("/one.xml"),
+            world.url("/two.xml")
+        ),
+    )
+    .unwrap();
+    let import = |opml: &Path| {
+        gleaner(&[
+            "feeds",
+            "import",
+            opml.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap()
+    };
+    let output = import(&opml);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("1 feeds added"));
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.starts_with("# test config\n"), "comments kept");
+    assert!(text.contains("name = \"Two\"") && text.contains("tags = [\"News\"]"));
+    // Importing again adds nothing.
+    let output = import(&opml);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("0 feeds added"));
+
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(titles(&records), ["Story o1", "Story t1"]);
+}
+
+#[test]
+fn retry_after_is_honoured_across_processes() {
+    let world = World::new();
+    world.routes.sequence(
+        "/busy.xml",
+        vec![
+            Response::status(429).with_header("Retry-After", "2"),
+            Response::ok(RSS, rss("busy", &world.url(""), &["b1"])),
+        ],
+    );
+    world.pages(&["b1"], Duration::ZERO);
+    let config = world.config(&["/busy.xml"], "");
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(records.is_empty());
+    assert!(stderr(&output).contains("429"), "{}", stderr(&output));
+    // Within the Retry-After window the next run does not ask at all.
+    let (_, records) = once(&config);
+    assert!(records.is_empty());
+    assert_eq!(world.server.stats.requests_for("/busy.xml").len(), 1);
+    std::thread::sleep(Duration::from_millis(2100));
+    let (_, records) = once(&config);
+    assert_eq!(titles(&records), ["Story b1"]);
+    assert_eq!(world.server.stats.requests_for("/busy.xml").len(), 2);
+
+    // feeds status shows the feed's health.
+    let output = gleaner(&["feeds", "status", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        table.contains("127.0.0.1") && table.contains("http status 429"),
+        "{table}"
+    );
+}
+
+#[test]
+fn per_host_limit_holds_and_every_item_is_written() {
+    let world = World::new();
+    let ids: Vec<String> = (0..10).map(|i| format!("p{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    world.feed("/many.xml", &ids);
+    world.pages(&ids, Duration::from_millis(150));
+    let config = world.config(&["/many.xml"], "");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("per_host = 4", "per_host = 2");
+    std::fs::write(&config, text).unwrap();
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(records.len(), 10);
+    let peak = world
+        .server
+        .stats
+        .max_in_flight
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert!(peak <= 2, "peak concurrency {peak}");
+    assert_eq!(peak, 2, "the limit should be used");
+}
+
+#[test]
+fn fallbacks_non_html_gone_pages_and_duplicates_across_feeds() {
+    let world = World::new();
+    let base = world.url("");
+    let feed = format!(
+        "<rss version=\"2.0\"><channel><title>Mixed</title>\
+         <item><title>Report</title><link>{base}/files/report.pdf</link><description>The annual report.</description></item>\
+         <item><title>Missing</title><link>{base}/a/missing</link><description>&lt;p&gt;Only in the feed.&lt;/p&gt;</description></item>\
+         <item><title>No link</title><description>Text only item.</description></item>\
+         <item><title>Shared</title><link>{base}/a/shared?utm_source=one</link></item>\
+         </channel></rss>"
+    );
+    world.routes.set("/mixed.xml", Response::ok(RSS, feed));
+    world.routes.set(
+        "/other.xml",
+        Response::ok(RSS, rss("Other", &base, &["shared"])),
+    );
+    world.routes.set(
+        "/a/shared",
+        Response::ok(HTML, article_page("shared", 3)).with_delay(Duration::from_millis(700)),
+    );
+    let config = world.config(&["/mixed.xml", "/other.xml"], "");
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let by_title: HashMap<String, &Value> = records
+        .iter()
+        .map(|r| (r["feed"]["item_title"].as_str().unwrap().to_owned(), r))
+        .collect();
+    assert_eq!(records.len(), 4, "{records:#?}");
+    let pdf = by_title["Report"];
+    assert_eq!(pdf["extraction"]["source"], "feed");
+    assert!(
+        pdf["extraction"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("application/pdf")
+    );
+    assert!(
+        world
+            .server
+            .stats
+            .requests_for("/files/report.pdf")
+            .is_empty()
+    );
+    let missing = by_title["Missing"];
+    assert_eq!(missing["extraction"]["source"], "feed");
+    assert!(
+        missing["extraction"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("404")
+    );
+    assert!(
+        missing["text"]
+            .as_str()
+            .unwrap()
+            .contains("Only in the feed.")
+    );
+    assert_eq!(by_title["No link"]["extraction"]["source"], "feed");
+    // The shared article: once, listing both feeds.
+    let shared = by_title
+        .get("Shared")
+        .or(by_title.get("Story shared"))
+        .unwrap();
+    assert_eq!(shared["also_in"].as_array().unwrap().len(), 1, "{shared:#}");
+    assert_eq!(shared["url"], format!("{base}/a/shared"));
+}
+
+#[test]
+fn permanent_redirect_moves_the_feed_and_gone_disables_it() {
+    let world = World::new();
+    world.routes.set(
+        "/old.xml",
+        Response::status(301).with_header("Location", "/new.xml"),
+    );
+    world.feed("/new.xml", &["n1"]);
+    world.pages(&["n1"], Duration::ZERO);
+    world.routes.set("/gone.xml", Response::status(410));
+    let config = world.config(&["/old.xml", "/gone.xml"], "");
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(records.len(), 1);
+    assert!(stderr(&output).contains("410"));
+    let (output, _) = once(&config);
+    assert!(output.status.success());
+    assert_eq!(
+        world.server.stats.requests_for("/old.xml").len(),
+        1,
+        "the new URL is used directly"
+    );
+    assert_eq!(world.server.stats.requests_for("/new.xml").len(), 2);
+    assert_eq!(
+        world.server.stats.requests_for("/gone.xml").len(),
+        1,
+        "a gone feed is not polled again"
+    );
+}
+
+#[test]
+fn failing_feed_backs_off_while_others_flow_and_sighup_reloads() {
+    let world = World::new();
+    world.routes.set("/bad.xml", Response::status(500));
+    world.feed("/good.xml", &["g1"]);
+    world.feed("/late.xml", &["l1"]);
+    world.pages(&["g1", "l1"], Duration::ZERO);
+    let config = world.config(&["/bad.xml", "/good.xml"], "");
+    let child = spawn_run(&world, &config);
+    assert!(wait_until(Duration::from_secs(10), || run_records(&world)
+        .len()
+        == 1));
+    std::thread::sleep(Duration::from_millis(2500));
+    let bad = world.server.stats.requests_for("/bad.xml").len();
+    let good = world.server.stats.requests_for("/good.xml").len();
+    // 300 ms interval: the good feed is polled about 9 times; the bad one
+    // backs off 300, 600, 1200 ms, ...
+    assert!(good >= 6, "good feed polled {good} times");
+    assert!((2..=5).contains(&bad), "bad feed polled {bad} times");
+
+    // A bad new config is rejected and the old one keeps running.
+    std::fs::write(&config, "[daemon\nbroken").unwrap();
+    signal(&child, "HUP");
+    std::thread::sleep(Duration::from_millis(400));
+    let before = world.server.stats.requests_for("/good.xml").len();
+    assert!(wait_until(Duration::from_secs(5), || world
+        .server
+        .stats
+        .requests_for("/good.xml")
+        .len()
+        > before));
+
+    // SIGHUP with a new feed list: /late.xml added, /bad.xml removed.
+    world.config(&["/good.xml", "/late.xml"], "");
+    signal(&child, "HUP");
+    assert!(wait_until(Duration::from_secs(10), || run_records(&world)
+        .len()
+        == 2));
+    let bad_after = world.server.stats.requests_for("/bad.xml").len();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        world.server.stats.requests_for("/bad.xml").len(),
+        bad_after,
+        "removed feed still polled"
+    );
+    stop(child, &world);
+    assert_eq!(titles(&run_records(&world)), ["Story g1", "Story l1"]);
+    let log = std::fs::read_to_string(world.path("run.err")).unwrap();
+    assert!(log.contains("reload rejected"), "{log}");
+    assert!(log.contains("config reloaded"), "{log}");
+}
+
+#[test]
+fn a_second_process_on_the_same_state_fails_fast() {
+    let world = World::new();
+    world.feed("/f.xml", &["x"]);
+    world.pages(&["x"], Duration::ZERO);
+    let config = world.config(&["/f.xml"], "");
+    let child = spawn_run(&world, &config);
+    assert!(wait_until(Duration::from_secs(10), || run_records(&world)
+        .len()
+        == 1));
+    let start = Instant::now();
+    let (output, _) = once(&config);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(
+        stderr(&output).contains("in use by another gleaner process"),
+        "{}",
+        stderr(&output)
+    );
+    stop(child, &world);
+}
+
+#[test]
+fn sigkill_mid_run_then_restart_emits_every_item_at_least_once() {
+    let world = World::new();
+    let ids: Vec<String> = (0..24).map(|i| format!("k{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    world.feed("/kill.xml", &ids);
+    world.pages(&ids, Duration::from_millis(60));
+    let out = world.path("out");
+    let config = world.config(
+        &["/kill.xml"],
+        &format!(
+            "[[output]]\nkind = \"files\"\ndir = \"{}\"\nmax_file_bytes = 20000\n",
+            out.display()
+        ),
+    );
+    let read_all = || -> Vec<Value> {
+        let mut records = Vec::new();
+        for entry in std::fs::read_dir(&out).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+            records.extend(parse_lines(complete));
+        }
+        records
+    };
+    let mut child = spawn_run(&world, &config);
+    assert!(wait_until(Duration::from_secs(15), || read_all().len() >= 5));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = read_all().len();
+    assert!(
+        before < ids.len(),
+        "killed too late to test anything ({before})"
+    );
+
+    let (output, _) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // No torn line anywhere, and every item at least once.
+    for entry in std::fs::read_dir(&out).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        assert!(text.is_empty() || text.ends_with('\n'));
+        parse_lines(&text);
+    }
+    let seen: HashSet<String> = read_all()
+        .iter()
+        .map(|r| r["feed"]["item_guid"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(seen.len(), ids.len());
+    assert!(
+        std::fs::read_dir(&out).unwrap().count() >= 2,
+        "size rotation"
+    );
+}
+
+#[test]
+fn robots_txt_is_honoured_and_updates_are_reemitted_when_asked() {
+    let world = World::new();
+    world.routes.set(
+        "/robots.txt",
+        Response::ok("text/plain", "User-agent: *\nDisallow: /a/secret\n"),
+    );
+    world.feed("/r.xml", &["open", "secret"]);
+    world.pages(&["open", "secret"], Duration::ZERO);
+    let config = world.config(&["/r.xml"], "");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "robots_txt = false",
+        "robots_txt = true\nreemit_on_update = \"on\"",
+    );
+    std::fs::write(&config, text).unwrap();
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(records.len(), 2);
+    let secret = records
+        .iter()
+        .find(|r| r["feed"]["item_guid"] == "secret")
+        .unwrap();
+    assert_eq!(secret["extraction"]["source"], "feed");
+    assert!(
+        secret["extraction"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("robots.txt")
+    );
+    assert!(world.server.stats.requests_for("/a/secret").is_empty());
+    assert_eq!(world.server.stats.requests_for("/a/open").len(), 1);
+    assert_eq!(world.server.stats.requests_for("/robots.txt").len(), 1);
+
+    // The "open" item changes its title: emitted again, same id, version 2.
+    let base = world.url("");
+    let changed =
+        rss("/r.xml", &base, &["open", "secret"]).replace("Story open", "Story open (updated)");
+    world.routes.set("/r.xml", Response::ok(RSS, changed));
+    let (output, again) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(again.len(), 1, "{again:#?}");
+    let first = records
+        .iter()
+        .find(|r| r["feed"]["item_guid"] == "open")
+        .unwrap();
+    assert_eq!(again[0]["id"], first["id"]);
+    assert_eq!(again[0]["version"], 2);
+    assert_eq!(again[0]["feed"]["item_title"], "Story open (updated)");
+}
