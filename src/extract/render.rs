@@ -21,6 +21,9 @@ pub fn render(blocks: &[Block], base: Option<&Url>, markdown: bool) -> Rendered 
     let mut text = String::new();
     let mut html = String::new();
     for block in blocks {
+        if matches!(block.kind, BlockKind::Figure { .. }) {
+            continue;
+        }
         let plain: String = block
             .inlines
             .iter()

@@ -1,0 +1,451 @@
+//! Cleaning the edges of the extracted blocks: the title repeated at the
+//! top, bylines and datelines next to it, copyright and syndication lines at
+//! the end, and one-line chrome ("Advertisement", "Read more") anywhere.
+//!
+//! Credit lines such as "With assistance from ..." are part of the article
+//! and are never matched here.
+
+use super::{Block, BlockKind};
+
+/// What the trimmer knows about the page.
+pub(super) struct Context<'a> {
+    /// The page title from the metadata.
+    pub title: Option<&'a str>,
+    /// Texts of the page's `<h1>` elements.
+    pub headings: &'a [String],
+    /// Byline texts found by the metadata reader.
+    pub bylines: &'a [String],
+}
+
+/// Removes chrome from the edges of the body, and chrome lines anywhere.
+pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) {
+    blocks
+        .retain(|b| matches!(b.kind, BlockKind::Figure { .. }) || !is_chrome_line(&b.plain_text()));
+    let title = context.title.map(normalize).unwrap_or_default();
+    let headings: Vec<String> = context.headings.iter().map(|h| normalize(h)).collect();
+    let bylines: Vec<String> = context
+        .bylines
+        .iter()
+        .map(|b| normalize(b))
+        .filter(|b| !b.is_empty())
+        .collect();
+
+    // The top: title, byline and dateline, in any order, among the first
+    // few blocks; stop at the first block that is none of them.
+    let mut start = 0;
+    let mut checked = 0;
+    while start < blocks.len() && checked < 6 {
+        let block = &blocks[start];
+        checked += 1;
+        if matches!(block.kind, BlockKind::Figure { .. }) {
+            start += 1;
+            continue;
+        }
+        let text = block.plain_text();
+        let norm = normalize(&text);
+        let is_heading = matches!(block.kind, BlockKind::Heading(_));
+        let drop = (is_heading && start < 3 && matches!(block.kind, BlockKind::Heading(1)))
+            || is_title(&norm, &title, is_heading)
+            || headings.iter().any(|h| !h.is_empty() && *h == norm)
+            || is_byline(&text, &norm, &bylines)
+            || is_dateline(&text);
+        if !drop {
+            break;
+        }
+        blocks.remove(start);
+    }
+    // The end: copyright, syndication and bylines.
+    while let Some(last) = blocks.last() {
+        let text = last.plain_text();
+        let norm = normalize(&text);
+        if matches!(last.kind, BlockKind::Figure { .. })
+            || is_copyright(&text)
+            || is_byline(&text, &norm, &bylines)
+            || is_dateline(&text)
+        {
+            blocks.pop();
+        } else {
+            break;
+        }
+    }
+}
+
+/// Lower-cased words joined by single spaces, for loose comparisons.
+pub(super) fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+fn is_title(norm: &str, title: &str, is_heading: bool) -> bool {
+    if norm.is_empty() || title.is_empty() {
+        return false;
+    }
+    if norm == title {
+        return true;
+    }
+    // Titles often carry a site name ("Headline - Site"); a heading that is
+    // most of the title is the headline.
+    is_heading && norm.len() * 2 >= title.len() && title.contains(norm)
+}
+
+/// "By Jane Doe", "Von Max Muster", or a byline the metadata reader found.
+fn is_byline(text: &str, norm: &str, bylines: &[String]) -> bool {
+    if text.chars().count() > 120 {
+        return false;
+    }
+    if bylines
+        .iter()
+        .any(|b| norm == b || (norm.contains(b.as_str()) && norm.len() < b.len() + 40))
+    {
+        return true;
+    }
+    let words = norm.split(' ').count();
+    let first = norm.split(' ').next().unwrap_or("");
+    let ends_sentence = text.trim_end().ends_with(['.', '!', '?']);
+    words <= 10
+        && !ends_sentence
+        && matches!(
+            first,
+            "by" | "von"
+                | "por"
+                | "par"
+                | "di"
+                | "door"
+                | "av"
+                | "af"
+                | "tekst"
+                | "text"
+                | "autor"
+                | "author"
+                | "written"
+        )
+}
+
+/// A short line made of dates, times and their usual words.
+fn is_dateline(text: &str) -> bool {
+    if text.len() > 80 {
+        return false;
+    }
+    let norm = normalize(text);
+    let mut words = 0;
+    let mut datey = 0;
+    let mut digits = false;
+    for word in norm.split(' ').filter(|w| !w.is_empty()) {
+        words += 1;
+        if word.chars().all(|c| c.is_ascii_digit()) {
+            digits = true;
+            datey += 1;
+        } else if DATE_WORDS.contains(&word) {
+            datey += 1;
+        }
+    }
+    digits && words > 0 && datey * 10 >= words * 7
+}
+
+const DATE_WORDS: &[&str] = &[
+    "jan",
+    "january",
+    "feb",
+    "february",
+    "mar",
+    "march",
+    "apr",
+    "april",
+    "may",
+    "jun",
+    "june",
+    "jul",
+    "july",
+    "aug",
+    "august",
+    "sep",
+    "sept",
+    "september",
+    "oct",
+    "october",
+    "nov",
+    "november",
+    "dec",
+    "december",
+    "mon",
+    "monday",
+    "tue",
+    "tuesday",
+    "wed",
+    "wednesday",
+    "thu",
+    "thursday",
+    "fri",
+    "friday",
+    "sat",
+    "saturday",
+    "sun",
+    "sunday",
+    "am",
+    "pm",
+    "gmt",
+    "utc",
+    "est",
+    "edt",
+    "pst",
+    "pdt",
+    "cet",
+    "cest",
+    "bst",
+    "et",
+    "updated",
+    "published",
+    "posted",
+    "on",
+    "at",
+    "last",
+    "modified",
+    "min",
+    "mins",
+    "read",
+    "ago",
+    "hours",
+    "hour",
+    "minutes",
+    "days",
+    "st",
+    "nd",
+    "rd",
+    "th",
+    "januar",
+    "februar",
+    "märz",
+    "mai",
+    "juni",
+    "juli",
+    "oktober",
+    "dezember",
+    "uhr",
+    "aktualisiert",
+    "veröffentlicht",
+    "am",
+    "um",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+    "le",
+    "à",
+    "mis",
+    "jour",
+    "publié",
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+    "de",
+    "del",
+    "actualizado",
+    "publicado",
+    "gennaio",
+    "febbraio",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "settembre",
+    "ottobre",
+    "dicembre",
+    "janeiro",
+    "fevereiro",
+    "março",
+    "maio",
+    "junho",
+    "julho",
+    "setembro",
+    "outubro",
+    "dezembro",
+    "h",
+];
+
+/// A copyright or syndication line.
+fn is_copyright(text: &str) -> bool {
+    if text.len() > 400 {
+        return false;
+    }
+    let lower = text.to_lowercase();
+    lower.contains('©')
+        || lower.contains("(c) 20")
+        || lower.starts_with("copyright")
+        || lower.contains("all rights reserved")
+        || lower.contains("alle rechte vorbehalten")
+        || lower.contains("tous droits réservés")
+        || lower.contains("todos los derechos reservados")
+        || lower.starts_with("distributed by")
+}
+
+/// One-line chrome that may sit anywhere in the body.
+fn is_chrome_line(text: &str) -> bool {
+    if text.len() > 60 {
+        return false;
+    }
+    let norm = normalize(text);
+    CHROME_LINES.contains(&norm.as_str())
+}
+
+const CHROME_LINES: &[&str] = &[
+    "advertisement",
+    "advertisment",
+    "advertising",
+    "ad",
+    "sponsored",
+    "sponsored content",
+    "anzeige",
+    "werbung",
+    "publicidad",
+    "publicité",
+    "pubblicità",
+    "reklama",
+    "advertentie",
+    "annons",
+    "mainos",
+    "reklame",
+    "story continues below",
+    "story continues below advertisement",
+    "article continues below",
+    "article continues below advertisement",
+    "continue reading below",
+    "continue reading",
+    "scroll to continue with content",
+    "read more",
+    "read more below",
+    "related",
+    "related articles",
+    "related stories",
+    "related content",
+    "share this",
+    "share this article",
+    "share",
+    "share on facebook",
+    "share on twitter",
+    "tweet",
+    "email",
+    "print",
+    "comments",
+    "comment",
+    "skip to content",
+    "loading",
+    "click here",
+    "subscribe",
+    "sign up",
+    "also read",
+    "see also",
+    "weiterlesen",
+    "mehr zum thema",
+    "lesen sie auch",
+    "leia também",
+    "leia mais",
+    "lea también",
+    "lire aussi",
+    "à lire aussi",
+    "leggi anche",
+    "czytaj też",
+    "zobacz też",
+    "читайте также",
+    "listen to this article",
+    "blog comments powered by disqus",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::body::Inline;
+
+    fn para(text: &str) -> Block {
+        Block {
+            kind: BlockKind::Paragraph,
+            inlines: vec![Inline::Text(text.into())],
+        }
+    }
+
+    fn run(blocks: &[Block], title: Option<&str>) -> Vec<String> {
+        let mut blocks = blocks.to_vec();
+        clean(
+            &mut blocks,
+            &Context {
+                title,
+                headings: &[],
+                bylines: &[],
+            },
+        );
+        blocks.iter().map(Block::plain_text).collect()
+    }
+
+    #[test]
+    fn title_byline_and_date_at_the_top_go() {
+        let blocks = [
+            Block {
+                kind: BlockKind::Heading(2),
+                inlines: vec![Inline::Text("Rivers rise in the valley".into())],
+            },
+            para("By Ann Example"),
+            para("March 3, 2025 10:15 am"),
+            para("The first real sentence of the story."),
+        ];
+        assert_eq!(
+            run(&blocks, Some("Rivers rise in the valley | Daily Example")),
+            vec!["The first real sentence of the story."]
+        );
+    }
+
+    #[test]
+    fn copyright_goes_and_credit_line_stays() {
+        let blocks = [
+            para("A sentence of the story."),
+            para("With assistance from Bo Example."),
+            para("©2025 Example News L.P. Distributed by Example Agency, LLC."),
+        ];
+        assert_eq!(
+            run(&blocks, None),
+            vec![
+                "A sentence of the story.",
+                "With assistance from Bo Example."
+            ]
+        );
+    }
+
+    #[test]
+    fn chrome_lines_go_anywhere() {
+        let blocks = [
+            para("One."),
+            para("ADVERTISEMENT"),
+            para("Two, by the way."),
+        ];
+        assert_eq!(run(&blocks, None), vec!["One.", "Two, by the way."]);
+    }
+
+    #[test]
+    fn a_sentence_starting_with_by_is_kept() {
+        let blocks = [para("By the end of the day, the river had risen.")];
+        assert_eq!(run(&blocks, None).len(), 1);
+    }
+}
