@@ -1,0 +1,335 @@
+//! Page metadata: title, authors, dates, site name, language, description,
+//! lead image, canonical URL and tags.
+//!
+//! One iterative walk over the document ([`collect`]) gathers the raw facts;
+//! the submodules interpret them: [`jsonld`] reads the page's article
+//! object, [`title`] chooses and cleans the headline, [`authors`] splits and
+//! cleans names, [`dates`] parses and normalizes dates. Sources are tried
+//! from the most to the least explicit: JSON-LD, Open Graph and other
+//! `<meta>` tags, microdata, visible bylines and `<time>` elements, and the
+//! URL as a last resort. Nothing is invented: an unknown value is `None` or
+//! an empty list. Nothing here reads a clock or does I/O.
+
+mod authors;
+mod collect;
+mod dates;
+mod jsonld;
+mod title;
+
+use scraper::Html;
+use url::Url;
+
+use collect::{Facts, Found};
+
+/// Everything [`extract`] learns about a page besides its body.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Metadata {
+    /// Headline, with any site-name suffix removed.
+    pub title: Option<String>,
+    /// Author names.
+    pub authors: Vec<String>,
+    /// Publication time (RFC 3339, or `YYYY-MM-DD`).
+    pub published: Option<String>,
+    /// Modification time, same format.
+    pub modified: Option<String>,
+    /// Declared language as a BCP 47 tag.
+    pub language: Option<String>,
+    /// Publication name.
+    pub site_name: Option<String>,
+    /// Summary.
+    pub description: Option<String>,
+    /// Lead image, absolute URL.
+    pub image: Option<String>,
+    /// Canonical address, absolute URL.
+    pub canonical_url: Option<String>,
+    /// Keywords and sections.
+    pub tags: Vec<String>,
+    /// The `articleBody` of the page's JSON-LD, when it has one: a strong
+    /// hint for the body extractor.
+    pub json_ld_body: Option<String>,
+    /// Texts that are bylines on this page ("By Jane Doe"), so the body
+    /// extractor can drop them from the article. Lines are separated by
+    /// `\n`, whitespace collapsed.
+    pub byline_texts: Vec<String>,
+}
+
+/// Reads the metadata of a parsed page; `base` is the page's address.
+pub fn extract(document: &Html, base: Option<&Url>) -> Metadata {
+    let facts = collect::collect(document);
+    let ld = jsonld::read(&facts.json_ld);
+    let meta = |keys: &[&str]| first_meta(&facts, keys);
+
+    let site_name = meta(&["og:site_name"])
+        .or_else(|| ld.publisher.clone())
+        .or_else(|| meta(&["application-name", "apple-mobile-web-app-title"]))
+        .map(|s| jsonld::decode_entities(&s));
+
+    let host = base.and_then(Url::host_str);
+    let title = {
+        let og = meta(&["og:title"]);
+        let twitter = meta(&["twitter:title"]);
+        let dc = meta(&["dc.title", "dcterms.title"]);
+        let declared: Vec<&str> = ld
+            .headline
+            .as_deref()
+            .into_iter()
+            .chain(og.as_deref())
+            .chain(twitter.as_deref())
+            .chain(facts.item_headlines.first().map(String::as_str))
+            .chain(dc.as_deref())
+            .collect();
+        let mut h1s: Vec<&Found> = facts.h1s.iter().filter(|h| !h.in_chrome).collect();
+        // Headings inside the article first.
+        h1s.sort_by_key(|h| !h.in_article);
+        let publisher = ld.publisher.as_deref();
+        let sources = title::Sources {
+            declared,
+            h1s: h1s.iter().map(|h| h.text.as_str()).collect(),
+            title_tag: facts.title_tag.as_deref(),
+            site_names: site_name.as_deref().into_iter().chain(publisher).collect(),
+            host,
+        };
+        title::choose(&sources)
+    };
+
+    let (authors, byline_texts) = read_authors(&facts, &ld);
+
+    let published = ld
+        .published
+        .as_deref()
+        .and_then(dates::normalize)
+        .or_else(|| all_meta(&facts, PUBLISHED_KEYS).find_map(dates::normalize))
+        .or_else(|| {
+            facts
+                .item_published
+                .iter()
+                .find_map(|d| dates::normalize(d))
+        })
+        .or_else(|| time_element(&facts.times))
+        .or_else(|| base.and_then(|u| dates::from_url(u.as_str())));
+    let modified = ld
+        .modified
+        .as_deref()
+        .and_then(dates::normalize)
+        .or_else(|| all_meta(&facts, MODIFIED_KEYS).find_map(dates::normalize))
+        .or_else(|| facts.item_modified.iter().find_map(|d| dates::normalize(d)));
+
+    let language = facts
+        .html_lang
+        .as_deref()
+        .and_then(super::lang::normalize_tag)
+        .or_else(|| {
+            all_meta(
+                &facts,
+                &["content-language", "og:locale", "dc.language", "language"],
+            )
+            .find_map(super::lang::normalize_tag)
+        })
+        .or_else(|| ld.language.as_deref().and_then(super::lang::normalize_tag));
+
+    let description = meta(&["og:description", "description", "twitter:description"])
+        .or_else(|| ld.description.clone());
+    let image = meta(&[
+        "og:image",
+        "og:image:url",
+        "og:image:secure_url",
+        "twitter:image",
+        "twitter:image:src",
+    ])
+    .or_else(|| ld.image.clone())
+    .or_else(|| facts.image_src.clone())
+    .and_then(|u| absolute(&u, base));
+    let canonical_url = facts
+        .canonical
+        .clone()
+        .into_iter()
+        .chain(meta(&["og:url"]))
+        .chain(ld.url.clone())
+        .filter_map(|u| absolute(&u, base))
+        .find(|u| !is_homepage_of(u, base));
+
+    let mut tags = Vec::new();
+    for key in [
+        "article:tag",
+        "keywords",
+        "news_keywords",
+        "article:section",
+    ] {
+        for value in all_meta(&facts, &[key]) {
+            tags.extend(value.split([',', ';']).map(str::to_owned));
+        }
+    }
+    tags.extend(ld.tags.iter().cloned());
+    let tags = dedupe_tags(tags);
+
+    Metadata {
+        title,
+        authors,
+        published,
+        modified,
+        language,
+        site_name: site_name.filter(|s| !s.is_empty()),
+        description,
+        image,
+        canonical_url,
+        tags,
+        json_ld_body: ld.body,
+        byline_texts,
+    }
+}
+
+/// `<meta>` keys that give the publication time, most explicit first.
+const PUBLISHED_KEYS: &[&str] = &[
+    "article:published_time",
+    "og:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "parsely-pub-date",
+    "sailthru.date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.date",
+    "dcterms.created",
+    "dc.date.created",
+    "date",
+    "article.published",
+    "published_time",
+    "cxenseparse:recs:publishtime",
+];
+
+/// `<meta>` keys that give the modification time.
+const MODIFIED_KEYS: &[&str] = &[
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dcterms.modified",
+    "last-modified",
+    "lastmod",
+];
+
+/// `<meta>` keys that name the authors.
+const AUTHOR_KEYS: &[&str] = &[
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "dcterms.creator",
+    "byl",
+    "cxenseparse:author",
+];
+
+/// Authors from the most explicit source that has any, and the visible
+/// byline texts of the page.
+fn read_authors(facts: &Facts, ld: &jsonld::LdFacts) -> (Vec<String>, Vec<String>) {
+    let visible: Vec<&Found> = facts.bylines.iter().filter(|b| !b.in_chrome).collect();
+    let byline_texts: Vec<String> = visible.iter().map(|b| b.text.clone()).collect();
+
+    let mut authors = authors::from_declared(&ld.person_authors);
+    if authors.is_empty() {
+        for key in AUTHOR_KEYS {
+            let values: Vec<String> = all_meta(facts, &[key]).map(str::to_owned).collect();
+            authors = authors::from_declared(&values);
+            if !authors.is_empty() {
+                break;
+            }
+        }
+    }
+    if authors.is_empty() {
+        authors = authors::from_declared(&facts.item_authors);
+    }
+    if authors.is_empty() {
+        authors = authors::from_declared(&ld.org_authors);
+    }
+    if authors.is_empty() {
+        let rel: Vec<String> = facts
+            .rel_authors
+            .iter()
+            .filter(|r| !r.in_chrome)
+            .map(|r| r.text.clone())
+            .collect();
+        authors = authors::from_declared(&rel);
+    }
+    if authors.is_empty() {
+        let mut ordered = visible.clone();
+        ordered.sort_by_key(|b| !b.in_article);
+        for byline in ordered {
+            authors = authors::from_byline(&byline.text);
+            if !authors.is_empty() {
+                break;
+            }
+        }
+    }
+    (authors, byline_texts)
+}
+
+/// The publication date of the best `<time>` element: a marked one in the
+/// article, else the first in the article, else the first outside chrome.
+fn time_element(times: &[Found]) -> Option<String> {
+    let usable = || times.iter().filter(|t| !t.in_chrome);
+    usable()
+        .filter(|t| t.hint)
+        .chain(usable().filter(|t| t.in_article))
+        .chain(usable())
+        .find_map(|t| dates::normalize(&t.text))
+}
+
+/// The first non-empty `<meta>` value for any of the keys, keys in order.
+fn first_meta(facts: &Facts, keys: &[&str]) -> Option<String> {
+    all_meta(facts, keys).next().map(str::to_owned)
+}
+
+/// All `<meta>` values for the keys, grouped by key in the given order.
+fn all_meta<'a>(facts: &'a Facts, keys: &'a [&'a str]) -> impl Iterator<Item = &'a str> + 'a {
+    keys.iter().flat_map(move |key| {
+        facts
+            .metas
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    })
+}
+
+/// Resolves a URL against the page address; `None` if it cannot be made
+/// absolute or is not http(s).
+fn absolute(url: &str, base: Option<&Url>) -> Option<String> {
+    let url = url.trim();
+    if url.is_empty() {
+        return None;
+    }
+    let parsed = match base {
+        Some(base) => base.join(url).ok()?,
+        None => Url::parse(url).ok()?,
+    };
+    matches!(parsed.scheme(), "http" | "https").then(|| parsed.to_string())
+}
+
+/// A canonical URL that is the bare home page while the page itself has a
+/// path is a template default, not this page's address.
+fn is_homepage_of(canonical: &str, base: Option<&Url>) -> bool {
+    let Ok(canonical) = Url::parse(canonical) else {
+        return true;
+    };
+    let bare = canonical.path() == "/" && canonical.query().is_none();
+    bare && base.is_some_and(|b| b.path() != "/")
+}
+
+/// Trims tags, drops empty and over-long ones and case-insensitive
+/// duplicates, keeping the first spelling; at most 50.
+fn dedupe_tags(tags: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    tags.into_iter()
+        .map(|t| collect::collapse(&jsonld::decode_entities(&t)))
+        .filter(|t| !t.is_empty() && t.chars().count() <= 100)
+        .filter(|t| seen.insert(t.to_lowercase()))
+        .take(50)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

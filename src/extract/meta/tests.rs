@@ -1,0 +1,103 @@
+//! Whole-page tests of [`super::extract`] on small synthetic pages.
+
+use super::*;
+
+fn meta_of(html: &str, url: &str) -> Metadata {
+    let document = Html::parse_document(html);
+    let base = Url::parse(url).ok();
+    extract(&document, base.as_ref())
+}
+
+#[test]
+fn seed_shaped_page() {
+    // The shape of a syndicated story: breadcrumb with the site name, an h1,
+    // a byline "Name, Agency on" with the date in another element, and a
+    // section label.
+    let page = r#"<html lang="en"><head><title>Storm closes harbour | Example Site</title>
+        <meta property="og:site_name" content="Example Site"></head><body>
+        <div class="breadcrumb"><a href="/">Current News</a> / <a href="/">Example Site</a></div>
+        <h1>Storm closes harbour</h1>
+        <div class="article-byline"><span>Jane Roe, Example News on</span>
+        <span class="date">May 2, 2024</span><br><span>Published in News &amp; Features</span></div>
+        <p>The harbour closed on Thursday.</p></body></html>"#;
+    let meta = meta_of(page, "https://www.example.org/news/storm");
+    assert_eq!(meta.title.as_deref(), Some("Storm closes harbour"));
+    assert_eq!(meta.authors, vec!["Jane Roe"]);
+    assert_eq!(meta.site_name.as_deref(), Some("Example Site"));
+    assert_eq!(meta.language.as_deref(), Some("en"));
+    assert_eq!(meta.byline_texts.len(), 1);
+    assert!(meta.byline_texts[0].starts_with("Jane Roe, Example News on"));
+}
+
+#[test]
+fn json_ld_wins_and_fills_every_field() {
+    let page = r#"<html lang="de-DE"><head>
+        <title>Regen kommt - Beispiel</title>
+        <meta name="author" content="Someone Else">
+        <link rel="canonical" href="/artikel/regen">
+        <script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",
+          "headline":"Regen kommt","datePublished":"2024-05-02T10:00:00+02:00",
+          "dateModified":"2024-05-03T08:00:00+02:00",
+          "author":[{"@type":"Person","name":"Max Muster"},{"@type":"Organization","name":"Beispiel"}],
+          "publisher":{"@type":"Organization","name":"Beispiel"},
+          "image":["/img/a.jpg"],"keywords":["Wetter","Regen"],"articleBody":"Es regnet."}</script>
+        </head><body><h1>Regen kommt</h1></body></html>"#;
+    let meta = meta_of(page, "https://beispiel.example/artikel/regen?ref=feed");
+    assert_eq!(meta.title.as_deref(), Some("Regen kommt"));
+    assert_eq!(meta.authors, vec!["Max Muster"]);
+    assert_eq!(meta.published.as_deref(), Some("2024-05-02T10:00:00+02:00"));
+    assert_eq!(meta.modified.as_deref(), Some("2024-05-03T08:00:00+02:00"));
+    assert_eq!(meta.language.as_deref(), Some("de-DE"));
+    assert_eq!(meta.site_name.as_deref(), Some("Beispiel"));
+    assert_eq!(
+        meta.image.as_deref(),
+        Some("https://beispiel.example/img/a.jpg")
+    );
+    assert_eq!(
+        meta.canonical_url.as_deref(),
+        Some("https://beispiel.example/artikel/regen")
+    );
+    assert_eq!(meta.tags, vec!["Wetter", "Regen"]);
+    assert_eq!(meta.json_ld_body.as_deref(), Some("Es regnet."));
+}
+
+#[test]
+fn meta_tags_when_no_json_ld() {
+    let page = r#"<html><head>
+        <meta property="og:title" content="Markets rally">
+        <meta property="article:published_time" content="2024-05-02T10:00:00Z">
+        <meta name="author" content="JANE ROE, JOHN DOE">
+        <meta http-equiv="content-language" content="en_US">
+        <meta property="og:url" content="https://a.example/">
+        <meta name="keywords" content="markets, stocks, Markets">
+        </head><body></body></html>"#;
+    let meta = meta_of(page, "https://a.example/markets/rally");
+    assert_eq!(meta.title.as_deref(), Some("Markets rally"));
+    assert_eq!(meta.published.as_deref(), Some("2024-05-02T10:00:00Z"));
+    assert_eq!(meta.authors, vec!["Jane Roe", "John Doe"]);
+    assert_eq!(meta.language.as_deref(), Some("en-US"));
+    // og:url pointing at the home page is a template default.
+    assert_eq!(meta.canonical_url, None);
+    assert_eq!(meta.tags, vec!["markets", "stocks"]);
+}
+
+#[test]
+fn time_in_article_beats_related_lists_and_url_is_last() {
+    let page = r#"<html><body>
+        <aside class="related"><time datetime="2020-01-01T00:00:00Z">old</time></aside>
+        <article><h1>Story</h1><time datetime="2024-05-02">2 May</time></article>
+        </body></html>"#;
+    let meta = meta_of(page, "https://a.example/2023/01/01/story");
+    assert_eq!(meta.published.as_deref(), Some("2024-05-02"));
+    let bare = meta_of("<p>x</p>", "https://a.example/2023/01/01/story");
+    assert_eq!(bare.published.as_deref(), Some("2023-01-01"));
+}
+
+#[test]
+fn nothing_is_invented() {
+    let meta = meta_of(
+        "<html><body><p>Hello</p></body></html>",
+        "https://a.example/x",
+    );
+    assert_eq!(meta, Metadata::default());
+}
