@@ -37,12 +37,13 @@ fn main() -> anyhow::Result<()> {
     let repoll = args.get(2).copied().unwrap_or(10_000);
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
 
-    let server = TestServer::start(move |r| answer(r, items), false);
+    let server = TestServer::start_with(move |r| answer(r, items), false, true);
     let base = server.url("");
 
     // Single-thread extraction speed on the same kind of pages.
     let sample: Vec<String> = (0..400).map(|i| page(i % 97, i)).collect();
     let start = Instant::now();
+    let cpu_start = cpu_seconds();
     let mut words = 0;
     for (i, html) in sample.iter().enumerate() {
         let url = format!("{base}/p/{}/{i}", i % 97);
@@ -53,8 +54,10 @@ fn main() -> anyhow::Result<()> {
         words += extract::extract(html.as_bytes(), &options)?.word_count;
     }
     let single = sample.len() as f64 / start.elapsed().as_secs_f64();
+    let extract_cpu = (cpu_seconds() - cpu_start) / sample.len() as f64;
     report(&format!(
-        "extraction, one thread: {single:.0} pages/s ({} KiB average page, {} words)",
+        "extraction, one thread: {single:.0} pages/s, {:.2} ms CPU per page ({} KiB average page, {} words)",
+        extract_cpu * 1000.0,
         sample.iter().map(String::len).sum::<usize>() / sample.len() / 1024,
         words / sample.len()
     ));
@@ -67,12 +70,14 @@ fn main() -> anyhow::Result<()> {
     // Phase 1: every feed new, every page fetched and extracted.
     let config = bench_config(dir.path(), "bench", &base, "f", feeds, "page")?;
     let start = Instant::now();
+    let cpu_start = cpu_seconds();
     let summary = runtime.block_on(gleaner::daemon::once(
         config,
         CancellationToken::new(),
         false,
     ))?;
     let elapsed = start.elapsed().as_secs_f64();
+    let cpu = (cpu_seconds() - cpu_start) / summary.written.max(1) as f64;
     let articles = summary.written as f64 / elapsed;
     report(&format!(
         "{feeds} feeds x {items} items: {} records in {elapsed:.1} s: {:.0} feeds/s, {articles:.0} articles/s, \
@@ -81,6 +86,17 @@ fn main() -> anyhow::Result<()> {
         feeds as f64 / elapsed,
         100.0 * articles / (single * cpus as f64),
         summary.failures
+    ));
+    report(&format!(
+        "CPU per article, whole process (server included): {:.2} ms, of which extraction {:.0}%; \
+         machine load average {}",
+        cpu * 1000.0,
+        100.0 * extract_cpu / cpu,
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split(' ')
+            .next()
+            .unwrap_or("?")
     ));
     report(&format!("peak RSS (VmHWM): {} MiB", vm_hwm_kib() / 1024));
 
@@ -142,6 +158,23 @@ fn bench_config(
         ));
     }
     Ok(Config::parse(&text, &dir.join(format!("{name}.toml")))?)
+}
+
+/// User plus system CPU time of this process, from /proc/self/stat.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces): state first,
+    // then utime is the 12th and stime the 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let ticks = field(11) + field(12);
+    ticks as f64 / 100.0
 }
 
 fn vm_hwm_kib() -> u64 {

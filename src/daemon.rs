@@ -66,9 +66,8 @@ fn start(config: Arc<Config>) -> anyhow::Result<Pipeline> {
         let sink = Sink::open(output).with_context(|| format!("opening output {output:?}"))?;
         sinks.push(sink);
     }
-    for feed in &config.feeds {
-        state.ensure_feed(feed.url.as_str())?;
-    }
+    let urls: Vec<&str> = config.feeds.iter().map(|f| f.url.as_str()).collect();
+    state.ensure_feeds(&urls)?;
     let ctx = Arc::new(Context::new(config, state)?);
     let (jobs_tx, jobs_rx) = mpsc::channel(JOB_QUEUE);
     let (records_tx, records_rx) = mpsc::channel::<Written>(RECORD_QUEUE);

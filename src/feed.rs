@@ -60,8 +60,9 @@ pub struct Item {
 #[error("not a feed: {0}")]
 pub struct ParseError(String);
 
-/// Parses a feed; `feed_url` is the address it was fetched from (base for
-/// relative links and the scope of item keys is `key_scope`, the configured URL).
+/// Parses a feed. `feed_url` is the address it was fetched from, the base
+/// for relative links; `key_scope` (the feed's configured URL) prefixes the
+/// item keys, so they survive a move of the feed.
 pub fn parse(bytes: &[u8], feed_url: &Url, key_scope: &str) -> Result<ParsedFeed, ParseError> {
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(feed_url.as_str()))

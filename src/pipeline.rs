@@ -157,9 +157,12 @@ async fn poll_feed_inner(
     let key = feed.url.to_string();
     let row = {
         let key = key.clone();
-        ctx.db(move |s| {
-            s.ensure_feed(&key)?;
-            s.feed(&key)
+        ctx.db(move |s| match s.feed(&key)? {
+            Some(row) => Ok(Some(row)),
+            None => {
+                s.ensure_feed(&key)?;
+                s.feed(&key)
+            }
         })
         .await?
         .ok_or_else(|| anyhow::anyhow!("feed row vanished"))?

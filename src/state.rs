@@ -247,10 +247,22 @@ impl State {
 
     /// Makes sure a configured feed has a row.
     pub fn ensure_feed(&self, url: &str) -> Result<(), StateError> {
-        self.conn().execute(
-            "INSERT INTO feeds (url, fetch_url) VALUES (?1, ?1) ON CONFLICT (url) DO NOTHING",
-            [url],
-        )?;
+        self.ensure_feeds(&[url])
+    }
+
+    /// Makes sure configured feeds have rows, in one transaction.
+    pub fn ensure_feeds(&self, urls: &[&str]) -> Result<(), StateError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO feeds (url, fetch_url) VALUES (?1, ?1) ON CONFLICT (url) DO NOTHING",
+            )?;
+            for url in urls {
+                stmt.execute([url])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 

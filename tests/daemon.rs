@@ -647,3 +647,24 @@ fn robots_txt_is_honoured_and_updates_are_reemitted_when_asked() {
     assert_eq!(again[0]["version"], 2);
     assert_eq!(again[0]["feed"]["item_title"], "Story open (updated)");
 }
+
+#[test]
+fn unreachable_feeds_are_logged_and_the_others_flow() {
+    let world = World::new();
+    world.feed("/ok.xml", &["ok1"]);
+    world.pages(&["ok1"], Duration::ZERO);
+    // Nothing listens on port 1 of 127.0.0.1: a refused connection, as with no network.
+    let dead = "http://127.0.0.1:1/feed.xml";
+    let config = world.config(&["/ok.xml"], "");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!("\n[[feeds]]\nurl = \"{dead}\"\nname = \"dead\"\n"));
+    std::fs::write(&config, text).unwrap();
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(titles(&records), ["Story ok1"]);
+    let log = stderr(&output);
+    assert!(
+        log.contains("poll failed") && log.contains("dead") && log.contains("connection failed"),
+        "{log}"
+    );
+}
