@@ -187,6 +187,15 @@ pub async fn once(
         update_bar(&bar, &ctx);
         bar.finish();
     }
+    let retention = config.retention;
+    match ctx
+        .db(move |s| s.prune(state::now_millis(), retention))
+        .await
+    {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(items = removed, "pruned old items"),
+        Err(err) => tracing::error!(error = format!("{err:#}"), "pruning failed"),
+    }
     let summary = Summary {
         polls: ctx.stats.polls.load(Ordering::Relaxed),
         failures: ctx.stats.poll_failures.load(Ordering::Relaxed),

@@ -143,6 +143,7 @@ impl TestServer {
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
+                .thread_name("test-server")
                 .enable_all()
                 .build()
                 .unwrap();
