@@ -115,15 +115,24 @@ impl Context {
         Ok(tokio::task::spawn_blocking(move || f(&state)).await??)
     }
 
-    /// Queues items that are not queued yet.
+    /// Queues items that are not queued yet, counting an attempt for each.
     pub async fn enqueue(&self, jobs: &mpsc::Sender<i64>, ids: Vec<i64>) {
-        for id in ids {
-            let fresh = self
+        let fresh: Vec<i64> = {
+            let mut queued = self
                 .queued
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(id);
-            if fresh && jobs.send(id).await.is_err() {
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            ids.into_iter().filter(|id| queued.insert(*id)).collect()
+        };
+        if fresh.is_empty() {
+            return;
+        }
+        let counted = fresh.clone();
+        if let Err(err) = self.db(move |s| s.count_attempts(&counted)).await {
+            tracing::error!(error = format!("{err:#}"), "could not count attempts");
+        }
+        for id in fresh {
+            if jobs.send(id).await.is_err() {
                 // The article stage is gone (shutdown): the item stays pending.
                 return;
             }
