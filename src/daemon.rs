@@ -145,12 +145,14 @@ pub async fn once(
     let feeds: Vec<FeedConfig> = config.enabled_feeds().cloned().collect();
     let bar = progress.then(|| progress_bar(feeds.len() as u64));
     let mut polls = tokio::task::JoinSet::new();
+    let rows: HashMap<String, state::FeedRow> = ctx
+        .db(State::feeds)
+        .await?
+        .into_iter()
+        .map(|row| (row.url.clone(), row))
+        .collect();
     for feed in feeds {
-        let row = {
-            let url = feed.url.to_string();
-            ctx.db(move |s| s.feed(&url)).await?
-        };
-        if let Some(row) = &row
+        if let Some(row) = rows.get(feed.url.as_str())
             && let Some(retry_at) = row.retry_at
             && retry_at > now
         {

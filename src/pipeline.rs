@@ -163,6 +163,8 @@ async fn poll_feed_inner(
     feed: &FeedConfig,
     jobs: &mpsc::Sender<i64>,
 ) -> anyhow::Result<Millis> {
+    // First the permit: it also bounds the state reads of feeds waiting their turn.
+    let _permit = ctx.feed_permits.acquire().await?;
     let key = feed.url.to_string();
     let row = {
         let key = key.clone();
@@ -183,7 +185,6 @@ async fn poll_feed_inner(
         return Ok(state::now_millis() + millis(schedule.max_interval));
     }
     let fetch_url = Url::parse(&row.fetch_url).unwrap_or_else(|_| feed.url.clone());
-    let _permit = ctx.feed_permits.acquire().await?;
     let request = http::Request {
         etag: row.etag.as_deref(),
         last_modified: row.last_modified.as_deref(),
