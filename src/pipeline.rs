@@ -154,7 +154,9 @@ pub async fn poll_feed(
     feed: &FeedConfig,
     jobs: &mpsc::Sender<i64>,
 ) -> anyhow::Result<Millis> {
-    let span = tracing::info_span!("feed", feed = %feed.name, url = %feed.url);
+    // A WARN-level span: its fields (which feed) stay on warnings even when
+    // only warnings are logged, as under `once`'s progress bar.
+    let span = tracing::span!(tracing::Level::WARN, "feed", feed = %feed.name, url = %feed.url);
     poll_feed_inner(ctx, feed, jobs).instrument(span).await
 }
 
@@ -427,7 +429,7 @@ async fn process_item(ctx: &Context, id: i64) -> anyhow::Result<Option<Written>>
         .as_ref()
         .map_or(pending.feed_url.clone(), |f| f.name.clone());
     let link = pending.item.link.clone().unwrap_or_default();
-    let span = tracing::info_span!("article", feed = %feed_name, url = %link);
+    let span = tracing::span!(tracing::Level::WARN, "article", feed = %feed_name, url = %link);
     let article = make_article(ctx, feed.as_ref(), &pending.item)
         .instrument(span)
         .await;
