@@ -71,13 +71,16 @@ fn main() -> anyhow::Result<()> {
     let config = bench_config(dir.path(), "bench", &base, "f", feeds, "page")?;
     let start = Instant::now();
     let cpu_start = cpu_seconds();
+    let server_start = thread_cpu_seconds("test-server");
     let summary = runtime.block_on(gleaner::daemon::once(
         config,
         CancellationToken::new(),
         false,
     ))?;
     let elapsed = start.elapsed().as_secs_f64();
-    let cpu = (cpu_seconds() - cpu_start) / summary.written.max(1) as f64;
+    let process_cpu = cpu_seconds() - cpu_start;
+    let server_cpu = thread_cpu_seconds("test-server") - server_start;
+    let cpu = (process_cpu - server_cpu) / summary.written.max(1) as f64;
     let articles = summary.written as f64 / elapsed;
     report(&format!(
         "{feeds} feeds x {items} items: {} records in {elapsed:.1} s: {:.0} feeds/s, {articles:.0} articles/s, \
@@ -88,10 +91,15 @@ fn main() -> anyhow::Result<()> {
         summary.failures
     ));
     report(&format!(
-        "CPU per article, whole process (server included): {:.2} ms, of which extraction {:.0}%; \
-         machine load average {}",
+        "CPU per article, pipeline (server thread excluded, {:.1} s): {:.2} ms, of which extraction {:.0}%; \
+         {:.2} cores available on average; at that CPU cost {cpus} idle cores would give {:.0} articles/s \
+         ({:.0}% of {cpus} x single-thread extraction); machine load average {}",
+        server_cpu,
         cpu * 1000.0,
         100.0 * extract_cpu / cpu,
+        process_cpu / elapsed,
+        cpus as f64 / cpu,
+        100.0 * (1.0 / cpu) / (1.0 / extract_cpu),
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .split(' ')
@@ -162,7 +170,11 @@ fn bench_config(
 
 /// User plus system CPU time of this process, from /proc/self/stat.
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    stat_seconds(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default())
+}
+
+/// utime + stime of a `stat` line, in seconds.
+fn stat_seconds(stat: &str) -> f64 {
     // Fields after the command name (which may hold spaces): state first,
     // then utime is the 12th and stime the 13th.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
@@ -173,8 +185,25 @@ fn cpu_seconds() -> f64 {
             .and_then(|f| f.parse::<u64>().ok())
             .unwrap_or(0)
     };
-    let ticks = field(11) + field(12);
-    ticks as f64 / 100.0
+    (field(11) + field(12)) as f64 / 100.0
+}
+
+/// CPU time of this process's threads named `name`, from /proc/self/task.
+fn thread_cpu_seconds(name: &str) -> f64 {
+    let mut total = 0.0;
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim() == name {
+            total += stat_seconds(
+                &std::fs::read_to_string(task.path().join("stat")).unwrap_or_default(),
+            );
+        }
+    }
+    total
 }
 
 fn vm_hwm_kib() -> u64 {
