@@ -29,7 +29,7 @@ use crate::config::{Config, ContentSource, FeedConfig, Reemit};
 use crate::extract::{self, ExtractOptions};
 use crate::feed::{self, Item};
 use crate::http::{self, FetchError, Fetched, Http};
-use crate::record::{Article, ExtractionStatus, FeedSource, Record};
+use crate::record::{self, Article, ExtractionStatus, FeedSource, Record};
 use crate::schedule::{self, Outcome};
 use crate::sink::Sink;
 use crate::state::{self, Millis, PendingItem, PollRecord, State};
@@ -609,14 +609,17 @@ async fn fetch_page(
     }
 }
 
-/// An article made from the feed entry itself: its content (or summary) run
-/// through the extractor's sanitizer, its own title and dates.
+/// An article made from the feed entry itself: its content (or summary) as
+/// sanitized HTML and text, its own title, dates and authors. The extractor
+/// runs on a page made of that content for everything else (language, ...).
 pub fn article_from_feed(item: &Item, note: &str) -> Article {
-    let html = item
+    let content = item
         .content
         .as_deref()
         .or(item.summary.as_deref())
         .unwrap_or("");
+    let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
+    let (text, html) = feed::content_body(content, base.as_ref());
     let page = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"></head><body><article>{html}</article></body></html>"
     );
@@ -627,20 +630,40 @@ pub fn article_from_feed(item: &Item, note: &str) -> Article {
     let mut article = extract::extract(page.as_bytes(), &options).unwrap_or_else(|_| {
         extract::extract(b"<html></html>", &options).expect("an empty page is under any limit")
     });
-    if article.title.is_none() {
+    // The feed's own fields are authoritative for a record made from it.
+    if item.title.is_some() {
         article.title.clone_from(&item.title);
     }
-    if article.published.is_none() {
+    if item.published.is_some() {
         article.published.clone_from(&item.published);
     }
-    if article.modified.is_none() {
+    if item.updated.is_some() {
         article.modified.clone_from(&item.updated);
     }
-    if article.authors.is_empty() {
+    if !item.authors.is_empty() {
         article.authors.clone_from(&item.authors);
     }
+    if article.language.is_none() {
+        article.language = extract::lang::detect(&text);
+    }
+    article.word_count = record::word_count(&text);
+    article.content_hash = record::content_hash(&text);
+    article.id = record::record_id(
+        article.canonical_url.as_deref(),
+        article.url.as_deref(),
+        &article.content_hash,
+    );
+    article.extraction.status = if text.is_empty() {
+        ExtractionStatus::Empty
+    } else {
+        ExtractionStatus::Ok
+    };
+    article.extraction.method = (!text.is_empty()).then(|| "feed_content".to_owned());
     article.extraction.source = "feed".to_owned();
     article.extraction.note = Some(note.to_owned());
+    article.text = text;
+    article.html = html;
+    article.markdown = None;
     article
 }
 
