@@ -438,7 +438,9 @@ async fn process_item(ctx: &Context, id: i64) -> anyhow::Result<Option<Written>>
         ctx.stats.degraded.fetch_add(1, Ordering::Relaxed);
     }
     let record = build_record(ctx, article, &pending, feed.as_ref());
-    let mut line = serde_json::to_vec(&record)?;
+    let mut line =
+        Vec::with_capacity(record.article.text.len() + 2 * record.article.html.len() + 2048);
+    serde_json::to_writer(&mut line, &record)?;
     line.push(b'\n');
     Ok(Some(Written {
         id,
