@@ -37,12 +37,13 @@ fn main() -> anyhow::Result<()> {
     let repoll = args.get(2).copied().unwrap_or(10_000);
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
 
-    let server = TestServer::start(move |r| answer(r, items), false);
+    let server = TestServer::start_with(move |r| answer(r, items), false, true);
     let base = server.url("");
 
     // Single-thread extraction speed on the same kind of pages.
     let sample: Vec<String> = (0..400).map(|i| page(i % 97, i)).collect();
     let start = Instant::now();
+    let cpu_start = cpu_seconds();
     let mut words = 0;
     for (i, html) in sample.iter().enumerate() {
         let url = format!("{base}/p/{}/{i}", i % 97);
@@ -53,8 +54,10 @@ fn main() -> anyhow::Result<()> {
         words += extract::extract(html.as_bytes(), &options)?.word_count;
     }
     let single = sample.len() as f64 / start.elapsed().as_secs_f64();
+    let extract_cpu = (cpu_seconds() - cpu_start) / sample.len() as f64;
     report(&format!(
-        "extraction, one thread: {single:.0} pages/s ({} KiB average page, {} words)",
+        "extraction, one thread: {single:.0} pages/s, {:.2} ms CPU per page ({} KiB average page, {} words)",
+        extract_cpu * 1000.0,
         sample.iter().map(String::len).sum::<usize>() / sample.len() / 1024,
         words / sample.len()
     ));
@@ -67,12 +70,17 @@ fn main() -> anyhow::Result<()> {
     // Phase 1: every feed new, every page fetched and extracted.
     let config = bench_config(dir.path(), "bench", &base, "f", feeds, "page")?;
     let start = Instant::now();
+    let cpu_start = cpu_seconds();
+    let server_start = thread_cpu_seconds("test-server");
     let summary = runtime.block_on(gleaner::daemon::once(
         config,
         CancellationToken::new(),
         false,
     ))?;
     let elapsed = start.elapsed().as_secs_f64();
+    let process_cpu = cpu_seconds() - cpu_start;
+    let server_cpu = thread_cpu_seconds("test-server") - server_start;
+    let cpu = (process_cpu - server_cpu) / summary.written.max(1) as f64;
     let articles = summary.written as f64 / elapsed;
     report(&format!(
         "{feeds} feeds x {items} items: {} records in {elapsed:.1} s: {:.0} feeds/s, {articles:.0} articles/s, \
@@ -81,6 +89,22 @@ fn main() -> anyhow::Result<()> {
         feeds as f64 / elapsed,
         100.0 * articles / (single * cpus as f64),
         summary.failures
+    ));
+    report(&format!(
+        "CPU per article, pipeline (server thread excluded, {:.1} s): {:.2} ms, of which extraction {:.0}%; \
+         {:.2} cores available on average; at that CPU cost {cpus} idle cores would give {:.0} articles/s \
+         ({:.0}% of {cpus} x single-thread extraction); machine load average {}",
+        server_cpu,
+        cpu * 1000.0,
+        100.0 * extract_cpu / cpu,
+        process_cpu / elapsed,
+        cpus as f64 / cpu,
+        100.0 * (1.0 / cpu) / (1.0 / extract_cpu),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split(' ')
+            .next()
+            .unwrap_or("?")
     ));
     report(&format!("peak RSS (VmHWM): {} MiB", vm_hwm_kib() / 1024));
 
@@ -142,6 +166,44 @@ fn bench_config(
         ));
     }
     Ok(Config::parse(&text, &dir.join(format!("{name}.toml")))?)
+}
+
+/// User plus system CPU time of this process, from /proc/self/stat.
+fn cpu_seconds() -> f64 {
+    stat_seconds(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default())
+}
+
+/// utime + stime of a `stat` line, in seconds.
+fn stat_seconds(stat: &str) -> f64 {
+    // Fields after the command name (which may hold spaces): state first,
+    // then utime is the 12th and stime the 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (field(11) + field(12)) as f64 / 100.0
+}
+
+/// CPU time of this process's threads named `name`, from /proc/self/task.
+fn thread_cpu_seconds(name: &str) -> f64 {
+    let mut total = 0.0;
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim() == name {
+            total += stat_seconds(
+                &std::fs::read_to_string(task.path().join("stat")).unwrap_or_default(),
+            );
+        }
+    }
+    total
 }
 
 fn vm_hwm_kib() -> u64 {

@@ -66,9 +66,8 @@ fn start(config: Arc<Config>) -> anyhow::Result<Pipeline> {
         let sink = Sink::open(output).with_context(|| format!("opening output {output:?}"))?;
         sinks.push(sink);
     }
-    for feed in &config.feeds {
-        state.ensure_feed(feed.url.as_str())?;
-    }
+    let urls: Vec<&str> = config.feeds.iter().map(|f| f.url.as_str()).collect();
+    state.ensure_feeds(&urls)?;
     let ctx = Arc::new(Context::new(config, state)?);
     let (jobs_tx, jobs_rx) = mpsc::channel(JOB_QUEUE);
     let (records_tx, records_rx) = mpsc::channel::<Written>(RECORD_QUEUE);
@@ -146,12 +145,14 @@ pub async fn once(
     let feeds: Vec<FeedConfig> = config.enabled_feeds().cloned().collect();
     let bar = progress.then(|| progress_bar(feeds.len() as u64));
     let mut polls = tokio::task::JoinSet::new();
+    let rows: HashMap<String, state::FeedRow> = ctx
+        .db(State::feeds)
+        .await?
+        .into_iter()
+        .map(|row| (row.url.clone(), row))
+        .collect();
     for feed in feeds {
-        let row = {
-            let url = feed.url.to_string();
-            ctx.db(move |s| s.feed(&url)).await?
-        };
-        if let Some(row) = &row
+        if let Some(row) = rows.get(feed.url.as_str())
             && let Some(retry_at) = row.retry_at
             && retry_at > now
         {
@@ -187,6 +188,15 @@ pub async fn once(
     if let Some(bar) = bar {
         update_bar(&bar, &ctx);
         bar.finish();
+    }
+    let retention = config.retention;
+    match ctx
+        .db(move |s| s.prune(state::now_millis(), retention))
+        .await
+    {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(items = removed, "pruned old items"),
+        Err(err) => tracing::error!(error = format!("{err:#}"), "pruning failed"),
     }
     let summary = Summary {
         polls: ctx.stats.polls.load(Ordering::Relaxed),

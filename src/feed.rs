@@ -60,8 +60,9 @@ pub struct Item {
 #[error("not a feed: {0}")]
 pub struct ParseError(String);
 
-/// Parses a feed; `feed_url` is the address it was fetched from (base for
-/// relative links and the scope of item keys is `key_scope`, the configured URL).
+/// Parses a feed. `feed_url` is the address it was fetched from, the base
+/// for relative links; `key_scope` (the feed's configured URL) prefixes the
+/// item keys, so they survive a move of the feed.
 pub fn parse(bytes: &[u8], feed_url: &Url, key_scope: &str) -> Result<ParsedFeed, ParseError> {
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(feed_url.as_str()))
@@ -143,6 +144,58 @@ pub fn media_by_extension(url: &str) -> Option<&'static str> {
         "epub" => "application/epub+zip",
         _ => return None,
     })
+}
+
+/// A feed entry's own content (HTML or text) as the record's body: sanitized
+/// HTML with absolute links, and plain text with one blank line between
+/// blocks. Independent of the page extractor's article detection, which may
+/// rightly find no "article" in a two-line summary.
+pub fn content_body(content: &str, base: Option<&Url>) -> (String, String) {
+    let mut cleaner = ammonia::Builder::default();
+    if let Some(base) = base {
+        cleaner.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
+    }
+    let html = cleaner.clean(content).to_string();
+    let fragment = scraper::Html::parse_fragment(&html);
+    let mut blocks: Vec<String> = vec![String::new()];
+    for node in fragment.root_element().descendants() {
+        match node.value() {
+            scraper::Node::Text(text) => blocks.last_mut().expect("never empty").push_str(text),
+            scraper::Node::Element(element)
+                if matches!(
+                    element.name(),
+                    "p" | "div"
+                        | "br"
+                        | "li"
+                        | "h1"
+                        | "h2"
+                        | "h3"
+                        | "h4"
+                        | "h5"
+                        | "h6"
+                        | "blockquote"
+                        | "pre"
+                        | "tr"
+                        | "ul"
+                        | "ol"
+                        | "table"
+                        | "figure"
+                        | "figcaption"
+                        | "hr"
+                ) =>
+            {
+                blocks.push(String::new());
+            }
+            _ => {}
+        }
+    }
+    let text = blocks
+        .iter()
+        .map(|b| b.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|b| !b.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    (text, html.trim().to_owned())
 }
 
 fn convert(entry: &feed_rs::model::Entry, base: &Url, scope: &str) -> Item {
@@ -355,6 +408,22 @@ mod tests {
     fn garbage_is_an_error() {
         assert!(parse(b"hello", &url(), "F").is_err());
         assert!(parse(b"", &url(), "F").is_err());
+    }
+
+    #[test]
+    fn feed_content_becomes_clean_text_and_html() {
+        let base = url();
+        let (text, html) = content_body(
+            "<p>One <b>bold</b>\n move.</p><script>x()</script><p>Two <a href=\"/a\" onclick=\"y()\">link</a></p>",
+            Some(&base),
+        );
+        assert_eq!(text, "One bold move.\n\nTwo link");
+        assert!(html.contains("href=\"https://news.example/a\""), "{html}");
+        assert!(
+            !html.contains("script") && !html.contains("onclick"),
+            "{html}"
+        );
+        assert_eq!(content_body("Just text.", None).0, "Just text.");
     }
 
     #[test]

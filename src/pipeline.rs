@@ -29,7 +29,7 @@ use crate::config::{Config, ContentSource, FeedConfig, Reemit};
 use crate::extract::{self, ExtractOptions};
 use crate::feed::{self, Item};
 use crate::http::{self, FetchError, Fetched, Http};
-use crate::record::{Article, ExtractionStatus, FeedSource, Record};
+use crate::record::{self, Article, ExtractionStatus, FeedSource, Record};
 use crate::schedule::{self, Outcome};
 use crate::sink::Sink;
 use crate::state::{self, Millis, PendingItem, PollRecord, State};
@@ -115,15 +115,24 @@ impl Context {
         Ok(tokio::task::spawn_blocking(move || f(&state)).await??)
     }
 
-    /// Queues items that are not queued yet.
+    /// Queues items that are not queued yet, counting an attempt for each.
     pub async fn enqueue(&self, jobs: &mpsc::Sender<i64>, ids: Vec<i64>) {
-        for id in ids {
-            let fresh = self
+        let fresh: Vec<i64> = {
+            let mut queued = self
                 .queued
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(id);
-            if fresh && jobs.send(id).await.is_err() {
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            ids.into_iter().filter(|id| queued.insert(*id)).collect()
+        };
+        if fresh.is_empty() {
+            return;
+        }
+        let counted = fresh.clone();
+        if let Err(err) = self.db(move |s| s.count_attempts(&counted)).await {
+            tracing::error!(error = format!("{err:#}"), "could not count attempts");
+        }
+        for id in fresh {
+            if jobs.send(id).await.is_err() {
                 // The article stage is gone (shutdown): the item stays pending.
                 return;
             }
@@ -145,7 +154,9 @@ pub async fn poll_feed(
     feed: &FeedConfig,
     jobs: &mpsc::Sender<i64>,
 ) -> anyhow::Result<Millis> {
-    let span = tracing::info_span!("feed", feed = %feed.name, url = %feed.url);
+    // A WARN-level span: its fields (which feed) stay on warnings even when
+    // only warnings are logged, as under `once`'s progress bar.
+    let span = tracing::span!(tracing::Level::WARN, "feed", feed = %feed.name, url = %feed.url);
     poll_feed_inner(ctx, feed, jobs).instrument(span).await
 }
 
@@ -154,12 +165,17 @@ async fn poll_feed_inner(
     feed: &FeedConfig,
     jobs: &mpsc::Sender<i64>,
 ) -> anyhow::Result<Millis> {
+    // First the permit: it also bounds the state reads of feeds waiting their turn.
+    let _permit = ctx.feed_permits.acquire().await?;
     let key = feed.url.to_string();
     let row = {
         let key = key.clone();
-        ctx.db(move |s| {
-            s.ensure_feed(&key)?;
-            s.feed(&key)
+        ctx.db(move |s| match s.feed(&key)? {
+            Some(row) => Ok(Some(row)),
+            None => {
+                s.ensure_feed(&key)?;
+                s.feed(&key)
+            }
         })
         .await?
         .ok_or_else(|| anyhow::anyhow!("feed row vanished"))?
@@ -171,7 +187,6 @@ async fn poll_feed_inner(
         return Ok(state::now_millis() + millis(schedule.max_interval));
     }
     let fetch_url = Url::parse(&row.fetch_url).unwrap_or_else(|_| feed.url.clone());
-    let _permit = ctx.feed_permits.acquire().await?;
     let request = http::Request {
         etag: row.etag.as_deref(),
         last_modified: row.last_modified.as_deref(),
@@ -414,7 +429,7 @@ async fn process_item(ctx: &Context, id: i64) -> anyhow::Result<Option<Written>>
         .as_ref()
         .map_or(pending.feed_url.clone(), |f| f.name.clone());
     let link = pending.item.link.clone().unwrap_or_default();
-    let span = tracing::info_span!("article", feed = %feed_name, url = %link);
+    let span = tracing::span!(tracing::Level::WARN, "article", feed = %feed_name, url = %link);
     let article = make_article(ctx, feed.as_ref(), &pending.item)
         .instrument(span)
         .await;
@@ -423,7 +438,9 @@ async fn process_item(ctx: &Context, id: i64) -> anyhow::Result<Option<Written>>
         ctx.stats.degraded.fetch_add(1, Ordering::Relaxed);
     }
     let record = build_record(ctx, article, &pending, feed.as_ref());
-    let mut line = serde_json::to_vec(&record)?;
+    let mut line =
+        Vec::with_capacity(record.article.text.len() + 2 * record.article.html.len() + 2048);
+    serde_json::to_writer(&mut line, &record)?;
     line.push(b'\n');
     Ok(Some(Written {
         id,
@@ -594,14 +611,17 @@ async fn fetch_page(
     }
 }
 
-/// An article made from the feed entry itself: its content (or summary) run
-/// through the extractor's sanitizer, its own title and dates.
+/// An article made from the feed entry itself: its content (or summary) as
+/// sanitized HTML and text, its own title, dates and authors. The extractor
+/// runs on a page made of that content for everything else (language, ...).
 pub fn article_from_feed(item: &Item, note: &str) -> Article {
-    let html = item
+    let content = item
         .content
         .as_deref()
         .or(item.summary.as_deref())
         .unwrap_or("");
+    let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
+    let (text, html) = feed::content_body(content, base.as_ref());
     let page = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"></head><body><article>{html}</article></body></html>"
     );
@@ -612,20 +632,40 @@ pub fn article_from_feed(item: &Item, note: &str) -> Article {
     let mut article = extract::extract(page.as_bytes(), &options).unwrap_or_else(|_| {
         extract::extract(b"<html></html>", &options).expect("an empty page is under any limit")
     });
-    if article.title.is_none() {
+    // The feed's own fields are authoritative for a record made from it.
+    if item.title.is_some() {
         article.title.clone_from(&item.title);
     }
-    if article.published.is_none() {
+    if item.published.is_some() {
         article.published.clone_from(&item.published);
     }
-    if article.modified.is_none() {
+    if item.updated.is_some() {
         article.modified.clone_from(&item.updated);
     }
-    if article.authors.is_empty() {
+    if !item.authors.is_empty() {
         article.authors.clone_from(&item.authors);
     }
+    if article.language.is_none() {
+        article.language = extract::lang::detect(&text);
+    }
+    article.word_count = record::word_count(&text);
+    article.content_hash = record::content_hash(&text);
+    article.id = record::record_id(
+        article.canonical_url.as_deref(),
+        article.url.as_deref(),
+        &article.content_hash,
+    );
+    article.extraction.status = if text.is_empty() {
+        ExtractionStatus::Empty
+    } else {
+        ExtractionStatus::Ok
+    };
+    article.extraction.method = (!text.is_empty()).then(|| "feed_content".to_owned());
     article.extraction.source = "feed".to_owned();
     article.extraction.note = Some(note.to_owned());
+    article.text = text;
+    article.html = html;
+    article.markdown = None;
     article
 }
 

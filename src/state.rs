@@ -136,6 +136,7 @@ pub struct PendingItem {
     pub also_in: Vec<(String, Option<String>, Item)>,
 }
 
+/// Schema migrations, applied in order; `user_version` counts those done.
 const MIGRATIONS: &[&str] = &[
     // 1: the initial schema.
     "CREATE TABLE feeds (
@@ -168,7 +169,7 @@ const MIGRATIONS: &[&str] = &[
         primary_id INTEGER REFERENCES items(id) ON DELETE SET NULL,
         entry TEXT NOT NULL
     );
-    CREATE INDEX items_pending ON items(id) WHERE status = 'pending';
+    CREATE INDEX items_status ON items(status);
     CREATE INDEX items_canonical ON items(canonical_url);
     CREATE INDEX items_primary ON items(primary_id);
     CREATE INDEX items_feed ON items(feed_url, last_seen);",
@@ -212,6 +213,15 @@ impl State {
         }
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
+        // Every hot statement stays compiled (the default cache holds 16), and
+        // keeps its plan whatever values are bound: without the query planner
+        // stability guarantee, SQLite recompiles a statement whenever a new
+        // binding might change its plan, which cost more CPU than running it.
+        conn.set_prepared_statement_cache_capacity(64);
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -247,10 +257,22 @@ impl State {
 
     /// Makes sure a configured feed has a row.
     pub fn ensure_feed(&self, url: &str) -> Result<(), StateError> {
-        self.conn().execute(
-            "INSERT INTO feeds (url, fetch_url) VALUES (?1, ?1) ON CONFLICT (url) DO NOTHING",
-            [url],
-        )?;
+        self.ensure_feeds(&[url])
+    }
+
+    /// Makes sure configured feeds have rows, in one transaction.
+    pub fn ensure_feeds(&self, urls: &[&str]) -> Result<(), StateError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO feeds (url, fetch_url) VALUES (?1, ?1) ON CONFLICT (url) DO NOTHING",
+            )?;
+            for url in urls {
+                stmt.execute([url])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -402,58 +424,79 @@ impl State {
         Ok(ids)
     }
 
-    /// Loads a pending item and counts an attempt; `None` if it is no longer pending.
+    /// Counts one more attempt for each item, in one transaction (called
+    /// when items are handed to the article stage, so an item that keeps
+    /// crashing the process shows a growing count).
+    pub fn count_attempts(&self, ids: &[i64]) -> Result<(), StateError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt =
+                tx.prepare_cached("UPDATE items SET attempts = attempts + 1 WHERE id = ?1")?;
+            for id in ids {
+                stmt.execute([id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Loads a pending item (without `also_in`, see [`State::also_in`]);
+    /// `None` if it is no longer pending. A read only:
+    /// statements here stay simple (no joins on bound values) so SQLite
+    /// never recompiles them per call.
     pub fn start_item(&self, id: i64) -> Result<Option<PendingItem>, StateError> {
-        let conn = self.conn();
-        let row: Option<(u32, String, Option<String>, String)> = conn
+        let row: Option<(u32, String, String)> = self
+            .conn()
             .prepare_cached(
-                "UPDATE items SET attempts = attempts + 1 WHERE id = ?1 AND status = 'pending' \
-                 RETURNING version, feed_url, (SELECT title FROM feeds WHERE url = items.feed_url), entry",
+                "SELECT version, feed_url, entry FROM items WHERE id = ?1 AND status = 'pending'",
             )?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        let Some((version, feed_url, feed_title, entry)) = row else {
+        let Some((version, feed_url, entry)) = row else {
             return Ok(None);
         };
         let item =
             serde_json::from_str(&entry).map_err(|source| StateError::Corrupt { id, source })?;
-        drop(conn);
-        let also_in = self.also_in(id)?;
         Ok(Some(PendingItem {
             id,
             version,
+            feed_title: self.feed_title(&feed_url)?,
             feed_url,
-            feed_title,
             item,
-            also_in,
+            // Filled by the caller just before the record is built.
+            also_in: Vec::new(),
         }))
+    }
+
+    fn feed_title(&self, url: &str) -> Result<Option<String>, StateError> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT title FROM feeds WHERE url = ?1")?
+            .query_row([url], |r| r.get(0))
+            .optional()?
+            .flatten())
     }
 
     /// The same article as item `id` listed by other feeds: (feed URL, feed
     /// title, entry). Read again just before the record is built, so feeds
     /// polled while the page was being fetched are listed too.
     pub fn also_in(&self, id: i64) -> Result<Vec<(String, Option<String>, Item)>, StateError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT i.id, i.feed_url, f.title, i.entry FROM items i LEFT JOIN feeds f ON f.url = i.feed_url \
-             WHERE i.primary_id = ?1 ORDER BY i.id",
-        )?;
-        let others = stmt
-            .query_map([id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let others: Vec<(i64, String, String)> = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, feed_url, entry FROM items WHERE primary_id = ?1 ORDER BY id",
+            )?;
+            stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?
+        };
         let mut also_in = Vec::with_capacity(others.len());
-        for (other_id, url, title, entry) in others {
+        for (other_id, url, entry) in others {
             let item = serde_json::from_str(&entry).map_err(|source| StateError::Corrupt {
                 id: other_id,
                 source,
             })?;
+            let title = self.feed_title(&url)?;
             also_in.push((url, title, item));
         }
         Ok(also_in)
@@ -612,9 +655,10 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
-        let pending = state.start_item(queued[0]).unwrap().unwrap();
-        assert_eq!(pending.also_in.len(), 1);
-        assert_eq!(pending.also_in[0].0, "B");
+        assert!(state.start_item(queued[0]).unwrap().is_some());
+        let also_in = state.also_in(queued[0]).unwrap();
+        assert_eq!(also_in.len(), 1);
+        assert_eq!(also_in[0].0, "B");
         state.mark_done(&[(queued[0], 1)]).unwrap();
         assert_eq!(state.pending().unwrap(), vec![queued[1]]);
         let row = state.feed("A").unwrap().unwrap();

@@ -524,12 +524,37 @@ fn failing_feed_backs_off_while_others_flow_and_sighup_reloads() {
 }
 
 #[test]
-fn a_second_process_on_the_same_state_fails_fast() {
+fn a_second_process_on_the_same_state_fails_fast_and_systemd_is_notified() {
     let world = World::new();
     world.feed("/f.xml", &["x"]);
     world.pages(&["x"], Duration::ZERO);
     let config = world.config(&["/f.xml"], "");
-    let child = spawn_run(&world, &config);
+    // A stand-in for systemd's notification socket.
+    let socket_path = world.path("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let out = std::fs::File::create(world.path("run.out")).unwrap();
+    let err = std::fs::File::create(world.path("run.err")).unwrap();
+    let child = gleaner(&["run", "--config", config.to_str().unwrap()])
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "200000")
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .spawn()
+        .unwrap();
+    let mut messages = Vec::new();
+    let mut buf = [0u8; 256];
+    while messages.len() < 3 {
+        let n = socket.recv(&mut buf).expect("a notification within 10 s");
+        messages.push(String::from_utf8_lossy(&buf[..n]).trim().to_owned());
+    }
+    assert_eq!(messages[0], "READY=1");
+    assert!(
+        messages[1..].iter().all(|m| m == "WATCHDOG=1"),
+        "{messages:?}"
+    );
     assert!(wait_until(Duration::from_secs(10), || run_records(&world)
         .len()
         == 1));
@@ -646,4 +671,25 @@ fn robots_txt_is_honoured_and_updates_are_reemitted_when_asked() {
     assert_eq!(again[0]["id"], first["id"]);
     assert_eq!(again[0]["version"], 2);
     assert_eq!(again[0]["feed"]["item_title"], "Story open (updated)");
+}
+
+#[test]
+fn unreachable_feeds_are_logged_and_the_others_flow() {
+    let world = World::new();
+    world.feed("/ok.xml", &["ok1"]);
+    world.pages(&["ok1"], Duration::ZERO);
+    // Nothing listens on port 1 of 127.0.0.1: a refused connection, as with no network.
+    let dead = "http://127.0.0.1:1/feed.xml";
+    let config = world.config(&["/ok.xml"], "");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!("\n[[feeds]]\nurl = \"{dead}\"\nname = \"dead\"\n"));
+    std::fs::write(&config, text).unwrap();
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(titles(&records), ["Story ok1"]);
+    let log = stderr(&output);
+    assert!(
+        log.contains("poll failed") && log.contains("dead") && log.contains("connection failed"),
+        "{log}"
+    );
 }

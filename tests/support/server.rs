@@ -119,11 +119,21 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts a server answering with `handler`; `log` keeps request logs
-    /// (the benchmark turns it off).
+    /// Starts a server answering with `handler`; `log` keeps request logs.
+    /// Connections are closed after each response.
     pub fn start(
         handler: impl Fn(&Request) -> Response + Send + Sync + 'static,
         log: bool,
+    ) -> TestServer {
+        TestServer::start_with(handler, log, false)
+    }
+
+    /// [`TestServer::start`], with `keep_alive` serving several requests per
+    /// connection (the benchmark, where connection setup would dominate).
+    pub fn start_with(
+        handler: impl Fn(&Request) -> Response + Send + Sync + 'static,
+        log: bool,
+        keep_alive: bool,
     ) -> TestServer {
         let handler: Arc<Handler> = Arc::new(handler);
         let stats = Arc::new(Stats::default());
@@ -133,6 +143,7 @@ impl TestServer {
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
+                .thread_name("test-server")
                 .enable_all()
                 .build()
                 .unwrap();
@@ -146,11 +157,15 @@ impl TestServer {
                         };
                         let (handler, stats) = (handler.clone(), thread_stats.clone());
                         tokio::spawn(async move {
-                            let _ = tokio::time::timeout(
-                                Duration::from_secs(30),
-                                serve(socket, handler, stats, log),
-                            )
-                            .await;
+                            if keep_alive {
+                                serve(socket, handler, stats, log, true).await;
+                            } else {
+                                let _ = tokio::time::timeout(
+                                    Duration::from_secs(30),
+                                    serve(socket, handler, stats, log, false),
+                                )
+                                .await;
+                            }
                         });
                     }
                 };
@@ -191,57 +206,63 @@ async fn serve(
     handler: Arc<Handler>,
     stats: Arc<Stats>,
     log: bool,
+    keep_alive: bool,
 ) {
     let mut buf = Vec::with_capacity(2048);
-    let mut chunk = [0u8; 2048];
-    let head_end = loop {
-        let Ok(n) = socket.read(&mut chunk).await else {
-            return;
+    let mut chunk = [0u8; 4096];
+    loop {
+        let head_end = loop {
+            if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break pos;
+            }
+            if buf.len() > 64 * 1024 {
+                return;
+            }
+            // An idle connection is closed after 30 s.
+            match tokio::time::timeout(Duration::from_secs(30), socket.read(&mut chunk)).await {
+                Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+                _ => return,
+            }
         };
-        if n == 0 {
+        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+        buf.drain(..head_end + 4);
+        let mut lines = head.split("\r\n");
+        let request_line = lines.next().unwrap_or("");
+        let path = request_line.split(' ').nth(1).unwrap_or("/").to_owned();
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let request = Request { path, headers };
+        stats.total.fetch_add(1, Ordering::SeqCst);
+        let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        stats.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        if log {
+            stats.log.lock().unwrap().push(request.clone());
+        }
+        let response = handler(&request);
+        if !response.delay.is_zero() {
+            tokio::time::sleep(response.delay).await;
+        }
+        let connection = if keep_alive { "keep-alive" } else { "close" };
+        let mut out = format!(
+            "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: {connection}\r\n",
+            response.status,
+            response.body.len()
+        );
+        for (name, value) in &response.headers {
+            out.push_str(&format!("{name}: {value}\r\n"));
+        }
+        out.push_str("\r\n");
+        let mut bytes = out.into_bytes();
+        bytes.extend_from_slice(&response.body);
+        let written = socket.write_all(&bytes).await;
+        stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if written.is_err() || !keep_alive {
+            let _ = socket.shutdown().await;
             return;
         }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break pos;
-        }
-        if buf.len() > 64 * 1024 {
-            return;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let request_line = lines.next().unwrap_or("");
-    let path = request_line.split(' ').nth(1).unwrap_or("/").to_owned();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let request = Request { path, headers };
-    stats.total.fetch_add(1, Ordering::SeqCst);
-    let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-    stats.max_in_flight.fetch_max(now, Ordering::SeqCst);
-    if log {
-        stats.log.lock().unwrap().push(request.clone());
     }
-    let response = handler(&request);
-    if !response.delay.is_zero() {
-        tokio::time::sleep(response.delay).await;
-    }
-    let mut out = format!(
-        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-        response.status,
-        response.body.len()
-    );
-    for (name, value) in &response.headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str("\r\n");
-    let mut bytes = out.into_bytes();
-    bytes.extend_from_slice(&response.body);
-    let _ = socket.write_all(&bytes).await;
-    let _ = socket.shutdown().await;
-    stats.in_flight.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// Routes by exact path, with ETag support and scripted answer sequences:
