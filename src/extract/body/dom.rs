@@ -181,7 +181,7 @@ impl<'a> Dom<'a> {
                 }
                 Node::Element(element) => {
                     if let Some(tag) = classify_tag(element.name())
-                        && !is_hidden(element)
+                        && let Some(signal) = signal::of_element(element, &mut scratch)
                     {
                         let parent = *path.last().unwrap_or(&0);
                         let index = rows.len() as u32;
@@ -195,7 +195,7 @@ impl<'a> Dom<'a> {
                             signal: if matches!(element.name(), "body" | "html") {
                                 Signal::default()
                             } else {
-                                signal::of_element(element, &mut scratch)
+                                signal
                             },
                             chars: 0,
                             link_chars: 0,
@@ -424,31 +424,6 @@ fn classify_tag(name: &str) -> Option<Tag> {
         | "progress" | "meter" | "base" | "applet" => return None,
         _ => Tag::Inline,
     })
-}
-
-/// Whether an element is hidden by its attributes: `hidden`,
-/// `aria-hidden="true"`, or an inline `display:none` / `visibility:hidden`.
-fn is_hidden(element: &Element) -> bool {
-    if element.attr("hidden").is_some() {
-        return true;
-    }
-    if element
-        .attr("aria-hidden")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-    {
-        return true;
-    }
-    if let Some(style) = element.attr("style")
-        && style.len() < 400
-    {
-        let compact: String = style
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
-        return compact.contains("display:none") || compact.contains("visibility:hidden");
-    }
-    false
 }
 
 #[cfg(test)]

@@ -61,49 +61,88 @@ impl Signal {
     }
 }
 
-/// Reads the signals of an element; `scratch` is reused between calls to
-/// avoid an allocation per element.
-pub(super) fn of_element(element: &Element, scratch: &mut String) -> Signal {
+/// Reads the signals of an element; `None` when the element is hidden by
+/// its attributes (`hidden`, `aria-hidden="true"`, an inline
+/// `display:none` or `visibility:hidden`). `scratch` is reused between
+/// calls to avoid an allocation per element.
+///
+/// The attributes are read in one pass: each lookup by name would intern
+/// the name again, which costs more than the whole scan.
+pub(super) fn of_element(element: &Element, scratch: &mut String) -> Option<Signal> {
     let mut flags = 0u8;
-    match element.name() {
-        "article" | "main" => flags |= Signal::HINT,
-        _ => {}
-    }
-    if let Some(role) = element.attr("role") {
-        match role.trim() {
-            "main" | "article" => flags |= Signal::HINT,
-            "navigation" | "complementary" | "contentinfo" | "banner" | "search" | "dialog"
-            | "alertdialog" | "menu" | "menubar" | "toolbar" | "tablist" => {
-                flags |= Signal::STRONG_NEGATIVE;
-            }
-            _ => {}
-        }
-    }
-    if let Some(prop) = element.attr("itemprop")
-        && (prop.contains("articleBody") || prop.contains("reviewBody"))
-    {
-        flags |= Signal::HINT | Signal::POSITIVE;
+    if matches!(element.name(), "article" | "main") {
+        flags |= Signal::HINT;
     }
     scratch.clear();
-    for value in [element.attr("class"), element.attr("id")]
-        .into_iter()
-        .flatten()
-    {
-        let value = &value[..value.floor_char_boundary(300)];
-        // Utility classes with variants ("print:hidden", "md:[display:none]")
-        // style one medium or breakpoint; they say nothing about content.
-        for name in value.split_ascii_whitespace() {
-            if !name.contains([':', '[', '/']) {
-                scratch.push_str(name);
-                scratch.push(' ');
+    for (name, value) in element.attrs() {
+        match name {
+            "class" | "id" => {
+                let value = &value[..value.floor_char_boundary(300)];
+                // Utility classes with variants ("print:hidden",
+                // "md:[display:none]") style one medium or breakpoint; they
+                // say nothing about content.
+                for name in value.split_ascii_whitespace() {
+                    if !name.contains([':', '[', '/']) {
+                        scratch.push_str(name);
+                        scratch.push(' ');
+                    }
+                }
             }
+            "role" => match value.trim() {
+                "main" | "article" => flags |= Signal::HINT,
+                "navigation" | "complementary" | "contentinfo" | "banner" | "search" | "dialog"
+                | "alertdialog" | "menu" | "menubar" | "toolbar" | "tablist" => {
+                    flags |= Signal::STRONG_NEGATIVE;
+                }
+                _ => {}
+            },
+            "itemprop" if value.contains("articleBody") || value.contains("reviewBody") => {
+                flags |= Signal::HINT | Signal::POSITIVE;
+            }
+            "hidden" => return None,
+            "aria-hidden" if value.trim().eq_ignore_ascii_case("true") => return None,
+            "style" if hides(value) => return None,
+            _ => {}
         }
     }
     if !scratch.is_empty() {
         scratch.make_ascii_lowercase();
         flags |= scan_names(scratch.as_bytes());
     }
-    Signal(flags)
+    Some(Signal(flags))
+}
+
+/// Whether an inline style hides the element, without allocating.
+fn hides(style: &str) -> bool {
+    let bytes = style.as_bytes();
+    let mut rest = bytes;
+    while let Some(at) = rest.iter().position(|&b| b == b':') {
+        let property = trim_ascii(&rest[..at]);
+        let property = match property.iter().rposition(|&b| b == b';') {
+            Some(semi) => trim_ascii(&property[semi + 1..]),
+            None => property,
+        };
+        let tail = &rest[at + 1..];
+        let end = tail.iter().position(|&b| b == b';').unwrap_or(tail.len());
+        let value = trim_ascii(&tail[..end]);
+        // "none !important" hides as well as "none".
+        let value = value
+            .split(|b| b.is_ascii_whitespace() || *b == b'!')
+            .next()
+            .unwrap_or(value);
+        if (property.eq_ignore_ascii_case(b"display") && value.eq_ignore_ascii_case(b"none"))
+            || (property.eq_ignore_ascii_case(b"visibility")
+                && value.eq_ignore_ascii_case(b"hidden"))
+        {
+            return true;
+        }
+        rest = &tail[end..];
+    }
+    false
+}
+
+fn trim_ascii(bytes: &[u8]) -> &[u8] {
+    bytes.trim_ascii()
 }
 
 /// Substring patterns with the flag each sets.
@@ -227,7 +266,15 @@ mod tests {
             .first_child()
             .and_then(|n| n.value().as_element())
             .unwrap();
-        of_element(el, &mut String::new())
+        of_element(el, &mut String::new()).unwrap()
+    }
+
+    #[test]
+    fn inline_styles_that_hide() {
+        assert!(hides("display: none"));
+        assert!(hides("color:red; DISPLAY :none !important"));
+        assert!(hides("visibility:hidden"));
+        assert!(!hides("display:block; color: none"));
     }
 
     #[test]
