@@ -116,6 +116,9 @@ pub(super) struct Row<'a> {
     pub own_punct: u32,
     /// Content score of the subtree; see [`super::select`].
     pub score: f32,
+    /// Whether the subtree is a teaser card: small, and holding a heading
+    /// that is all link (the headline of another page).
+    pub card: bool,
 }
 
 /// The flat table of a page.
@@ -147,6 +150,7 @@ impl<'a> Dom<'a> {
             own_link_chars: 0,
             own_punct: 0,
             score: 0.0,
+            card: false,
         });
         path.push(0);
 
@@ -176,6 +180,7 @@ impl<'a> Dom<'a> {
                             own_link_chars: 0,
                             own_punct: punct,
                             score: 0.0,
+                            card: false,
                         });
                     }
                 }
@@ -203,6 +208,7 @@ impl<'a> Dom<'a> {
                             own_link_chars: 0,
                             own_punct: 0,
                             score: 0.0,
+                            card: false,
                         });
                         if node.has_children() {
                             path.push(index);
@@ -258,7 +264,33 @@ impl<'a> Dom<'a> {
         dom.aggregate();
         dom.protect_headline_ancestors();
         dom.relax_prose_containers();
+        dom.find_cards();
         dom
+    }
+
+    /// Marks teaser cards: the smallest-but-whole elements around a heading
+    /// that is all link. Article subheadings are not links; the headlines
+    /// of "related", "more from" and "most read" lists are.
+    fn find_cards(&mut self) {
+        let mut linked_heading = vec![false; self.rows.len()];
+        for i in (1..self.rows.len()).rev() {
+            let row = &self.rows[i];
+            if matches!(row.tag, Tag::Heading(_))
+                && row.chars > 0
+                && row.link_chars * 10 >= row.chars * 8
+            {
+                linked_heading[i] = true;
+            }
+            if linked_heading[i] {
+                let parent = row.parent as usize;
+                if self.rows[parent].chars <= CARD_MAX_CHARS {
+                    linked_heading[parent] = true;
+                }
+                if self.rows[parent].chars > CARD_MAX_CHARS {
+                    self.rows[i].card = true;
+                }
+            }
+        }
     }
 
     /// Relaxes the chrome names of elements holding long prose with few
@@ -352,6 +384,9 @@ impl<'a> Dom<'a> {
 /// Prose characters above which chrome names (other than comment ones) no
 /// longer mark an element as chrome.
 const RELAX_MIN_PROSE: u32 = 1000;
+
+/// Size above which an element around a linked heading is no teaser card.
+const CARD_MAX_CHARS: u32 = 700;
 
 /// Visible characters (whitespace runs counted as one) and punctuation marks
 /// of a text node.

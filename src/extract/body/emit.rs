@@ -82,7 +82,16 @@ pub(super) fn blocks(dom: &Dom<'_>, root: usize, base: Option<&Url>) -> Vec<Bloc
 /// Whether a subtree inside the container is chrome to skip.
 fn is_chrome(dom: &Dom<'_>, index: usize) -> bool {
     let row = &dom.rows[index];
-    if (row.tag == Tag::Chrome && !row.signal.is_protected()) || row.signal.is_negative() {
+    if row.card || (row.tag == Tag::Chrome && !row.signal.is_protected()) {
+        return true;
+    }
+    // Links are cut for strong names only: a link styled as "keyword" or
+    // "author" is still part of its sentence.
+    if row.tag == Tag::Link {
+        if row.signal.is_strongly_negative() {
+            return true;
+        }
+    } else if row.signal.is_negative() {
         return true;
     }
     if matches!(row.tag, Tag::Block | Tag::List(_) | Tag::Table)
@@ -490,6 +499,22 @@ mod tests {
         assert_eq!(got[0], (BlockKind::Paragraph, "Kept.".into()));
         assert_eq!(got.len(), 2);
         assert!(matches!(got[1].0, BlockKind::Figure { .. }));
+    }
+
+    #[test]
+    fn teaser_cards_are_skipped_and_keyword_links_kept() {
+        let filler =
+            "<p>Filler sentence of the article, there to make the page long.</p>".repeat(12);
+        let got = texts(&format!(
+            "<p>Text with a <a class='keyword' href='http://x.example/k'>keyword</a> link.</p>{filler}\
+             <div class='item'><h3><a href='http://x.example/o'>Another story entirely</a></h3>\
+             <p>Its teaser sentence, which reads like prose.</p></div>"
+        ));
+        assert_eq!(got.len(), 13);
+        assert_eq!(
+            got[0],
+            (BlockKind::Paragraph, "Text with a keyword link.".into())
+        );
     }
 
     #[test]

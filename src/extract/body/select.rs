@@ -108,7 +108,7 @@ fn score(dom: &mut Dom<'_>) {
             continue;
         }
         let mut score = row.score + own_value(row);
-        if matches!(row.tag, Tag::Figure | Tag::Figcaption) {
+        if matches!(row.tag, Tag::Figure | Tag::Figcaption) || row.card {
             score = score.min(0.0);
         }
         if is_chrome(row) && score > 0.0 {

@@ -29,6 +29,12 @@ impl Signal {
         self.0 & Self::PROTECTED == 0 && self.is_named_negative()
     }
 
+    /// Whether the element reads as chrome by a strong name (comments,
+    /// share bars, ads), not only a weak one (meta, author, tags).
+    pub(super) fn is_strongly_negative(self) -> bool {
+        self.0 & Self::PROTECTED == 0 && self.0 & (Self::STRONG_NEGATIVE | Self::COMMENTS) != 0
+    }
+
     /// Whether the names alone read as chrome, protection aside.
     fn is_named_negative(self) -> bool {
         self.0 & (Self::STRONG_NEGATIVE | Self::COMMENTS) != 0
