@@ -30,6 +30,23 @@ pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) {
         .filter(|b| !b.is_empty())
         .collect();
 
+    // Short lines above the headline (kickers, section labels, video
+    // durations) belong to the page head, not the article.
+    let title_at = blocks.iter().take(8).position(|b| {
+        let norm = normalize(&b.plain_text());
+        let is_heading = matches!(b.kind, BlockKind::Heading(_));
+        matches!(b.kind, BlockKind::Heading(1))
+            || is_title(&norm, &title, is_heading)
+            || headings.iter().any(|h| !h.is_empty() && *h == norm)
+    });
+    if let Some(at) = title_at
+        && blocks[..at]
+            .iter()
+            .all(|b| b.plain_text().chars().count() < 150)
+    {
+        blocks.drain(..=at);
+    }
+
     // The top: title, byline and dateline, in any order, among the first
     // few blocks; stop at the first block that is none of them.
     let mut start = 0;
@@ -303,14 +320,65 @@ fn is_copyright(text: &str) -> bool {
         || lower.starts_with("distributed by")
 }
 
-/// One-line chrome that may sit anywhere in the body.
+/// One-line chrome that may sit anywhere in the body: "Advertisement",
+/// "Read more: ...", newsletter pitches, markup that leaked as text.
 fn is_chrome_line(text: &str) -> bool {
-    if text.len() > 60 {
+    let text = text.trim();
+    if text.starts_with('<') && text.ends_with('>') {
+        return true;
+    }
+    let chars = text.chars().count();
+    if chars > 200 {
         return false;
     }
     let norm = normalize(text);
-    CHROME_LINES.contains(&norm.as_str())
+    if chars <= 60 && CHROME_LINES.contains(&norm.as_str()) {
+        return true;
+    }
+    if CHROME_PREFIXES
+        .iter()
+        .any(|p| norm.starts_with(p) && text.contains(':'))
+    {
+        return true;
+    }
+    chars < 160
+        && CHROME_WORDS
+            .iter()
+            .any(|w| norm.split(' ').any(|word| word == *w))
 }
+
+/// Openings of lines that point elsewhere ("Read more: ...").
+const CHROME_PREFIXES: &[&str] = &[
+    "read more",
+    "see more",
+    "more",
+    "related",
+    "also read",
+    "read also",
+    "see also",
+    "don t miss",
+    "recommended",
+    "watch",
+    "lesen sie auch",
+    "mehr zum thema",
+    "auch interessant",
+    "lire aussi",
+    "à lire aussi",
+    "leia também",
+    "lea también",
+    "leggi anche",
+];
+
+/// Words that make a short line a pitch rather than prose.
+const CHROME_WORDS: &[&str] = &[
+    "newsletter",
+    "newsletters",
+    "subscribe",
+    "unsubscribe",
+    "abonnieren",
+    "abonnez",
+    "suscríbete",
+];
 
 const CHROME_LINES: &[&str] = &[
     "advertisement",
@@ -441,6 +509,32 @@ mod tests {
             para("Two, by the way."),
         ];
         assert_eq!(run(&blocks, None), vec!["One.", "Two, by the way."]);
+    }
+
+    #[test]
+    fn kicker_lines_above_the_headline_go() {
+        let blocks = [
+            para("World news"),
+            para("02:57 min"),
+            Block {
+                kind: BlockKind::Heading(1),
+                inlines: vec![Inline::Text("Rivers rise".into())],
+            },
+            para("The story, at last."),
+        ];
+        assert_eq!(run(&blocks, None), vec!["The story, at last."]);
+    }
+
+    #[test]
+    fn pointers_and_pitches_go() {
+        let blocks = [
+            para("One, the story."),
+            para("Read more: Another story about rivers"),
+            para("Get our morning newsletter in your inbox."),
+            para("<img src=x>"),
+            para("Two, the end."),
+        ];
+        assert_eq!(run(&blocks, None), vec!["One, the story.", "Two, the end."]);
     }
 
     #[test]
