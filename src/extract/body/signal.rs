@@ -105,7 +105,9 @@ pub(super) fn of_element(element: &Element, scratch: &mut String) -> Option<Sign
             "itemprop" if value.contains("articleBody") || value.contains("reviewBody") => {
                 flags |= Signal::HINT | Signal::POSITIVE;
             }
-            "hidden" => return None,
+            // React's streaming renderer parks finished content in
+            // `<div hidden id="S:0">` and a script moves it into place.
+            "hidden" if !is_streamed_segment(element) => return None,
             "aria-hidden" if value.trim().eq_ignore_ascii_case("true") => return None,
             "style" if hides(value) => return None,
             _ => {}
@@ -116,6 +118,16 @@ pub(super) fn of_element(element: &Element, scratch: &mut String) -> Option<Sign
         flags |= scan_names(scratch.as_bytes());
     }
     Some(Signal(flags))
+}
+
+/// Whether the element is a segment of streamed server rendering, hidden
+/// only until a script moves it into the page.
+fn is_streamed_segment(element: &Element) -> bool {
+    element.name() == "div"
+        && element.id().is_some_and(|id| {
+            id.strip_prefix("S:")
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric()))
+        })
 }
 
 /// Whether an inline style hides the element, without allocating.
@@ -273,6 +285,16 @@ mod tests {
             .and_then(|n| n.value().as_element())
             .unwrap();
         of_element(el, &mut String::new()).unwrap()
+    }
+
+    #[test]
+    fn hidden_elements_are_skipped_but_streamed_segments_kept() {
+        let doc = Html::parse_fragment("<div hidden>x</div><div hidden id='S:1'>y</div>");
+        let mut children = doc.root_element().children();
+        let hidden = children.next().unwrap().value().as_element().unwrap();
+        let segment = children.next().unwrap().value().as_element().unwrap();
+        assert!(of_element(hidden, &mut String::new()).is_none());
+        assert!(of_element(segment, &mut String::new()).is_some());
     }
 
     #[test]
