@@ -100,6 +100,11 @@ fn is_chrome(dom: &Dom<'_>, index: usize) -> bool {
     {
         return true;
     }
+    // A short paragraph that is mostly a link points to another page
+    // ("Read also | Other headline").
+    if row.tag == Tag::P && row.chars < 200 && row.link_chars * 10 >= row.chars * 7 {
+        return true;
+    }
     false
 }
 

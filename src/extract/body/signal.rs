@@ -212,7 +212,7 @@ const PATTERNS: [(&[u8], u8); 61] = [
     (b"footer", Signal::WEAK_NEGATIVE),
     (b"masthead", Signal::WEAK_NEGATIVE),
     (b"byline", Signal::WEAK_NEGATIVE),
-    (b"caption", Signal::WEAK_NEGATIVE),
+    (b"caption", Signal::STRONG_NEGATIVE),
     (b"copyright", Signal::WEAK_NEGATIVE),
     (b"navigation", Signal::WEAK_NEGATIVE),
     (b"navbar", Signal::WEAK_NEGATIVE),
