@@ -199,7 +199,7 @@ const PATTERNS: [(&[u8], u8); 61] = [
     (b"pagination", Signal::STRONG_NEGATIVE),
     (b"login", Signal::STRONG_NEGATIVE),
     (b"donat", Signal::STRONG_NEGATIVE),
-    (b"tweet", Signal::STRONG_NEGATIVE),
+    (b"tweetbutton", Signal::STRONG_NEGATIVE),
     (b"instagram", Signal::STRONG_NEGATIVE),
     (b"tiktok", Signal::STRONG_NEGATIVE),
     (b"facebook", Signal::STRONG_NEGATIVE),
