@@ -21,6 +21,7 @@ impl Signal {
     const STRONG_NEGATIVE: u8 = 4;
     const HINT: u8 = 8;
     const PROTECTED: u8 = 16;
+    /// Comment sections and cookie notices: never relaxed.
     const COMMENTS: u8 = 32;
 
     /// Whether the element reads as chrome: a strong negative name, or a
@@ -55,7 +56,8 @@ impl Signal {
     /// Drops the chrome names other than comment ones: for elements that
     /// hold long prose with few links, which share bars, "read more"
     /// toggles and modal wrappers around the article do not make chrome.
-    /// Comment sections are long prose too, so their names stay.
+    /// Comment sections and cookie notices are long prose too, so their
+    /// names stay.
     pub(super) fn relax(&mut self) {
         self.0 &= !(Self::STRONG_NEGATIVE | Self::WEAK_NEGATIVE);
     }
@@ -164,7 +166,7 @@ fn trim_ascii(bytes: &[u8]) -> &[u8] {
 }
 
 /// Substring patterns with the flag each sets.
-const PATTERNS: [(&[u8], u8); 61] = [
+const PATTERNS: [(&[u8], u8); 62] = [
     (b"comment", Signal::COMMENTS),
     (b"disqus", Signal::COMMENTS),
     (b"respond", Signal::COMMENTS),
@@ -180,15 +182,16 @@ const PATTERNS: [(&[u8], u8); 61] = [
     (b"promo", Signal::STRONG_NEGATIVE),
     (b"advert", Signal::STRONG_NEGATIVE),
     (b"sponsor", Signal::STRONG_NEGATIVE),
-    (b"cookie", Signal::STRONG_NEGATIVE),
-    (b"consent", Signal::STRONG_NEGATIVE),
+    (b"cookie", Signal::COMMENTS),
+    (b"consent", Signal::COMMENTS),
+    (b"onetrust", Signal::COMMENTS),
+    (b"gdpr", Signal::COMMENTS),
     (b"breadcrumb", Signal::STRONG_NEGATIVE),
     (b"outbrain", Signal::STRONG_NEGATIVE),
     (b"taboola", Signal::STRONG_NEGATIVE),
     (b"sidebar", Signal::STRONG_NEGATIVE),
     (b"popup", Signal::STRONG_NEGATIVE),
     (b"modal", Signal::STRONG_NEGATIVE),
-    (b"paywall", Signal::STRONG_NEGATIVE),
     (b"trending", Signal::STRONG_NEGATIVE),
     (b"popular", Signal::STRONG_NEGATIVE),
     (b"mostread", Signal::STRONG_NEGATIVE),
