@@ -156,12 +156,16 @@ fn html(blocks: &[Block], base: Option<&Url>) -> String {
     if out.is_empty() {
         return out;
     }
-    let mut cleaner = ammonia::Builder::default();
-    if let Some(base) = base {
-        cleaner.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
-    }
-    cleaner.clean(&out).to_string()
+    // Every URL in the blocks is absolute already (targets that could not
+    // be resolved were dropped), so the shared cleaner needs no base.
+    let _ = base;
+    CLEANER.clean(&out).to_string()
 }
+
+/// The sanitizer, built once: building one allocates its tag and
+/// attribute tables, which costs more than cleaning a short body.
+static CLEANER: std::sync::LazyLock<ammonia::Builder<'static>> =
+    std::sync::LazyLock::new(ammonia::Builder::default);
 
 fn close_lists(out: &mut String, lists: &mut Vec<bool>, keep: usize) {
     while lists.len() > keep {

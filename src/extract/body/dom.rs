@@ -116,6 +116,9 @@ pub(super) struct Row<'a> {
     pub own_punct: u32,
     /// Content score of the subtree; see [`super::select`].
     pub score: f32,
+    /// Whether whitespace (left out of the table) came right before this
+    /// node: between inline elements it is what separates two words.
+    pub space_before: bool,
     /// Whether the subtree is a teaser card: small, and holding a heading
     /// that is all link (the headline of another page).
     pub card: bool,
@@ -135,6 +138,10 @@ impl<'a> Dom<'a> {
         // Open rows on the current path; `in_link` counts open `<a>`s.
         let mut path: Vec<u32> = Vec::with_capacity(64);
         let mut in_link = 0u32;
+        let mut in_pre = 0u32;
+        // Whitespace-only text seen since the last row. Such nodes are most
+        // text nodes of a page; only the fact that they were there matters.
+        let mut pending_space = false;
         let mut scratch = String::new();
 
         let root = document.tree.root();
@@ -151,6 +158,7 @@ impl<'a> Dom<'a> {
             own_punct: 0,
             score: 0.0,
             card: false,
+            space_before: false,
         });
         path.push(0);
 
@@ -164,9 +172,10 @@ impl<'a> Dom<'a> {
                 Node::Text(text) => {
                     let text: &'a str = text;
                     let (chars, punct) = count_text(text);
-                    // Whitespace-only nodes are kept: between inline
-                    // elements they are the only thing that separates words.
-                    if !text.is_empty() {
+                    if chars == 0 && in_pre == 0 {
+                        pending_space |= !text.is_empty();
+                    } else {
+                        let space_before = std::mem::take(&mut pending_space);
                         let parent = *path.last().unwrap_or(&0);
                         rows.push(Row {
                             content: Content::Text(text),
@@ -181,6 +190,7 @@ impl<'a> Dom<'a> {
                             own_punct: punct,
                             score: 0.0,
                             card: false,
+                            space_before,
                         });
                     }
                 }
@@ -188,6 +198,7 @@ impl<'a> Dom<'a> {
                     if let Some(tag) = classify_tag(element.name())
                         && let Some(signal) = signal::of_element(element, &mut scratch)
                     {
+                        let space_before = std::mem::take(&mut pending_space);
                         let parent = *path.last().unwrap_or(&0);
                         let index = rows.len() as u32;
                         rows.push(Row {
@@ -209,11 +220,15 @@ impl<'a> Dom<'a> {
                             own_punct: 0,
                             score: 0.0,
                             card: false,
+                            space_before,
                         });
                         if node.has_children() {
                             path.push(index);
                             if tag == Tag::Link {
                                 in_link += 1;
+                            }
+                            if tag == Tag::Pre {
+                                in_pre += 1;
                             }
                             descend = true;
                         }
@@ -244,6 +259,9 @@ impl<'a> Dom<'a> {
                             path.pop();
                             if rows[open as usize].tag == Tag::Link {
                                 in_link -= 1;
+                            }
+                            if rows[open as usize].tag == Tag::Pre {
+                                in_pre -= 1;
                             }
                             rows[open as usize].end = rows.len() as u32;
                         }
@@ -391,11 +409,38 @@ const CARD_MAX_CHARS: u32 = 700;
 /// Visible characters (whitespace runs counted as one) and punctuation marks
 /// of a text node.
 fn count_text(text: &str) -> (u32, u32) {
+    // Byte by byte: most text is ASCII, and for the rest only the lead byte
+    // of each character needs looking at.
+    let bytes = text.as_bytes();
     let mut chars = 0u32;
     let mut punct = 0u32;
     let mut space = true;
-    for ch in text.chars() {
-        if ch.is_whitespace() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            if b.is_ascii_whitespace() {
+                if !space {
+                    chars += 1;
+                    space = true;
+                }
+            } else {
+                chars += 1;
+                space = false;
+                if matches!(b, b',' | b'.' | b'!' | b'?' | b';') {
+                    punct += 1;
+                }
+            }
+            i += 1;
+            continue;
+        }
+        let width = match b {
+            0xF0.. => 4,
+            0xE0.. => 3,
+            _ => 2,
+        };
+        let ch = &bytes[i..(i + width).min(bytes.len())];
+        if ch == "\u{a0}".as_bytes() {
             if !space {
                 chars += 1;
                 space = true;
@@ -403,13 +448,11 @@ fn count_text(text: &str) -> (u32, u32) {
         } else {
             chars += 1;
             space = false;
-            if matches!(
-                ch,
-                ',' | '.' | '!' | '?' | ';' | '，' | '。' | '、' | '،' | '！' | '？' | '۔' | '।'
-            ) {
+            if WIDE_PUNCTUATION.iter().any(|p| p.as_bytes() == ch) {
                 punct += 1;
             }
         }
+        i += width;
     }
     if space && chars > 0 {
         // A trailing space is not a character of its own.
@@ -417,6 +460,9 @@ fn count_text(text: &str) -> (u32, u32) {
     }
     (chars, punct)
 }
+
+/// Commas and sentence ends of other scripts.
+const WIDE_PUNCTUATION: [&str; 8] = ["，", "。", "、", "،", "！", "？", "۔", "।"];
 
 /// Maps a tag name to its [`Tag`]; `None` for elements whose subtree never
 /// shows article text.
@@ -500,5 +546,6 @@ mod tests {
     fn whitespace_runs_count_once() {
         assert_eq!(count_text("  a \n b  "), (3, 0));
         assert_eq!(count_text("Yes, no."), (8, 2));
+        assert_eq!(count_text("日本語。\u{a0}x"), (6, 1));
     }
 }

@@ -43,6 +43,9 @@ pub(super) fn blocks(dom: &Dom<'_>, root: usize, base: Option<&Url>) -> Vec<Bloc
             emitter.close(dom, index);
         }
         let row = &dom.rows[i];
+        if row.space_before && i != root {
+            emitter.text(" ");
+        }
         match row.content {
             Content::Text(text) => {
                 emitter.text(text);

@@ -362,27 +362,25 @@ fn is_chrome_line(text: &str) -> bool {
     if text.starts_with('<') && text.ends_with('>') {
         return true;
     }
+    // Every rule below is about short lines; most blocks stop here.
+    if text.len() > 800 {
+        return false;
+    }
     let chars = text.chars().count();
     if chars > 200 {
         return false;
+    }
+    if (text.contains(':') || text.contains("Getty")) && is_credit_caption(text) {
+        return true;
     }
     let norm = normalize(text);
     if chars <= 60 && CHROME_LINES.contains(&norm.as_str()) {
         return true;
     }
-    if CHROME_PREFIXES
-        .iter()
-        .any(|p| norm.starts_with(p) && text.contains(':'))
-    {
+    if text.contains(':') && CHROME_PREFIXES.iter().any(|p| norm.starts_with(p)) {
         return true;
     }
-    if is_credit_caption(text) {
-        return true;
-    }
-    chars < 160
-        && CHROME_WORDS
-            .iter()
-            .any(|w| norm.split(' ').any(|word| word == *w))
+    chars < 160 && norm.split(' ').any(|word| CHROME_WORDS.contains(&word))
 }
 
 /// A caption left outside its figure: a short line ending in a picture
