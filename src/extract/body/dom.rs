@@ -315,8 +315,15 @@ impl<'a> Dom<'a> {
     /// links (see [`Signal::relax`]).
     fn relax_prose_containers(&mut self) {
         for row in &mut self.rows[1..] {
+            // A content name next to the chrome one ("entry-content
+            // read-more") needs less prose to be believed.
+            let min_prose = if row.signal.has_content_name() {
+                RELAX_MIN_PROSE / 3
+            } else {
+                RELAX_MIN_PROSE
+            };
             if row.signal.is_negative()
-                && row.chars >= row.link_chars + RELAX_MIN_PROSE
+                && row.chars >= row.link_chars + min_prose
                 && row.link_chars * 4 < row.chars
             {
                 row.signal.relax();

@@ -48,6 +48,11 @@ impl Signal {
         self.0 & Self::PROTECTED != 0
     }
 
+    /// Whether the element has a content name ("entry-content").
+    pub(super) fn has_content_name(self) -> bool {
+        self.0 & Self::POSITIVE != 0
+    }
+
     /// Marks the element as holding the headline or the article body.
     pub(super) fn protect(&mut self) {
         self.0 |= Self::PROTECTED;
