@@ -377,7 +377,7 @@ fn is_chrome_line(text: &str) -> bool {
     if chars <= 60 && CHROME_LINES.contains(&norm.as_str()) {
         return true;
     }
-    if text.contains(':') && CHROME_PREFIXES.iter().any(|p| norm.starts_with(p)) {
+    if text.contains([':', '|']) && CHROME_PREFIXES.iter().any(|p| norm.starts_with(p)) {
         return true;
     }
     chars < 160 && norm.split(' ').any(|word| CHROME_WORDS.contains(&word))
@@ -414,6 +414,12 @@ const CREDIT_MARKERS: &[&str] = &[
 
 /// Openings of lines that point elsewhere ("Read more: ...").
 const CHROME_PREFIXES: &[&str] = &[
+    "tags",
+    "tagged",
+    "topics",
+    "filed under",
+    "categories",
+    "category",
     "read more",
     "see more",
     "more",
@@ -448,6 +454,8 @@ const CHROME_WORDS: &[&str] = &[
 const CHROME_LINES: &[&str] = &[
     "advertisement",
     "advertisment",
+    "advert",
+    "this slideshow requires javascript",
     "advertising",
     "ad",
     "sponsored",
