@@ -543,7 +543,7 @@ mod tests {
     #[test]
     fn hidden_and_script_subtrees_are_left_out() {
         let doc = Html::parse_document(
-            "<p hidden>a</p><p aria-hidden=true>b</p><p style='display: none'>c</p><script>d</script><p>e</p>",
+            "<p hidden>a</p><span aria-hidden=true>b</span><p style='display: none'>c</p><script>d</script><p>e</p>",
         );
         let dom = Dom::build(&doc);
         assert_eq!(dom.rows[0].chars, 1);

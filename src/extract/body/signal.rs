@@ -115,7 +115,12 @@ pub(super) fn of_element(element: &Element, scratch: &mut String) -> Option<Sign
             // React's streaming renderer parks finished content in
             // `<div hidden id="S:0">` and a script moves it into place.
             "hidden" if !is_streamed_segment(element) => return None,
-            "aria-hidden" if value.trim().eq_ignore_ascii_case("true") => return None,
+            // `aria-hidden` only hides from screen readers, and pages use it
+            // on decoration (icons, duplicated labels): drop it there, but
+            // not on paragraphs, which scripts mark while a paywall loads.
+            "aria-hidden" if value.trim().eq_ignore_ascii_case("true") && element.name() != "p" => {
+                return None;
+            }
             "style" if hides(value) => return None,
             _ => {}
         }
