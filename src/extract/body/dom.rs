@@ -119,6 +119,8 @@ pub(super) struct Row<'a> {
     /// Whether whitespace (left out of the table) came right before this
     /// node: between inline elements it is what separates two words.
     pub space_before: bool,
+    /// Whether the subtree holds an image.
+    pub has_image: bool,
     /// Whether the subtree is a teaser card: small, and holding a heading
     /// that is all link (the headline of another page).
     pub card: bool,
@@ -158,6 +160,7 @@ impl<'a> Dom<'a> {
             own_punct: 0,
             score: 0.0,
             card: false,
+            has_image: false,
             space_before: false,
         });
         path.push(0);
@@ -190,6 +193,7 @@ impl<'a> Dom<'a> {
                             own_punct: punct,
                             score: 0.0,
                             card: false,
+                            has_image: false,
                             space_before,
                         });
                     }
@@ -220,6 +224,7 @@ impl<'a> Dom<'a> {
                             own_punct: 0,
                             score: 0.0,
                             card: false,
+                            has_image: false,
                             space_before,
                         });
                         if node.has_children() {
@@ -386,13 +391,19 @@ impl<'a> Dom<'a> {
             }
         }
         for i in (1..self.rows.len()).rev() {
-            let (parent, chars, links) = {
+            let (parent, chars, links, image) = {
                 let r = &self.rows[i];
-                (r.parent as usize, r.chars, r.link_chars)
+                (
+                    r.parent as usize,
+                    r.chars,
+                    r.link_chars,
+                    r.has_image || r.tag == Tag::Img,
+                )
             };
             let p = &mut self.rows[parent];
             p.chars += chars;
             p.link_chars += links;
+            p.has_image |= image;
         }
     }
 

@@ -52,7 +52,7 @@ pub(super) fn blocks(dom: &Dom<'_>, root: usize, base: Option<&Url>) -> Vec<Bloc
                 i += 1;
             }
             Content::Element(element) => {
-                if i != root && is_chrome(dom, i) {
+                if i != root && is_chrome(dom, root, i) {
                     i = row.end as usize;
                     continue;
                 }
@@ -83,7 +83,7 @@ pub(super) fn blocks(dom: &Dom<'_>, root: usize, base: Option<&Url>) -> Vec<Bloc
 }
 
 /// Whether a subtree inside the container is chrome to skip.
-fn is_chrome(dom: &Dom<'_>, index: usize) -> bool {
+fn is_chrome(dom: &Dom<'_>, root: usize, index: usize) -> bool {
     let row = &dom.rows[index];
     if row.card || (row.tag == Tag::Chrome && !row.signal.is_protected()) {
         return true;
@@ -103,6 +103,17 @@ fn is_chrome(dom: &Dom<'_>, index: usize) -> bool {
     {
         return true;
     }
+    // An image with a line of text under it is a figure without the
+    // markup: its caption and credit are not article prose.
+    // Only next to much more text, so a short article around its picture
+    // is not taken for one.
+    if row.tag == Tag::Block
+        && row.has_image
+        && row.chars < FIGURE_MAX_CHARS
+        && row.chars * 4 < dom.rows[root].chars
+    {
+        return true;
+    }
     // A short paragraph that is mostly a link points to another page
     // ("Read also | Other headline").
     if row.tag == Tag::P && row.chars < 200 && row.link_chars * 10 >= row.chars * 7 {
@@ -110,6 +121,9 @@ fn is_chrome(dom: &Dom<'_>, index: usize) -> bool {
     }
     false
 }
+
+/// Size under which a block holding an image reads as a figure.
+const FIGURE_MAX_CHARS: u32 = 250;
 
 /// The inline style text is currently gathered in.
 #[derive(Debug, Clone, PartialEq)]
@@ -523,6 +537,17 @@ mod tests {
             got[0],
             (BlockKind::Paragraph, "Text with a keyword link.".into())
         );
+    }
+
+    #[test]
+    fn image_blocks_with_a_line_of_text_are_figures() {
+        let story = "Story text that goes on for a while, as stories do. ".repeat(4);
+        let got = texts(&format!(
+            "<p>{story}</p><div class='pic'><img src='http://x.example/a.jpg'>\
+             <div>A boat in the harbour at dawn.</div></div><p>More story.</p>"
+        ));
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1], (BlockKind::Paragraph, "More story.".into()));
     }
 
     #[test]
