@@ -255,11 +255,25 @@ impl Emitter<'_> {
                 self.pending_space = true;
             } else {
                 if self.pending_space && self.has_content() {
-                    self.current.push(' ');
+                    self.push_space();
                 }
                 self.pending_space = false;
                 self.current.push(ch);
             }
+        }
+    }
+
+    /// Adds the space between two words. At the start of an inline it goes
+    /// to the end of the previous plain text, so links and emphasis do not
+    /// begin with a space.
+    fn push_space(&mut self) {
+        if !self.current.is_empty() || self.style == Style::Text {
+            self.current.push(' ');
+            return;
+        }
+        match self.inlines.last_mut() {
+            Some(Inline::Text(previous)) => previous.push(' '),
+            _ => self.inlines.push(Inline::Text(" ".to_owned())),
         }
     }
 
@@ -472,6 +486,28 @@ mod tests {
         assert_eq!(
             got,
             vec![(BlockKind::Paragraph, "One twothree fourfive.".into())]
+        );
+    }
+
+    #[test]
+    fn spaces_stay_outside_links_and_emphasis() {
+        let doc = Html::parse_document(
+            "<p>Hello, <a href='http://x.example/'>world</a> and <em>more</em>.</p>",
+        );
+        let dom = Dom::build(&doc);
+        let got = blocks(&dom, 0, None);
+        assert_eq!(
+            got[0].inlines,
+            vec![
+                Inline::Text("Hello, ".into()),
+                Inline::Link {
+                    text: "world".into(),
+                    href: "http://x.example/".into()
+                },
+                Inline::Text(" and ".into()),
+                Inline::Emphasis("more".into()),
+                Inline::Text(".".into()),
+            ]
         );
     }
 
