@@ -116,6 +116,14 @@ pub(super) struct Row<'a> {
     pub own_punct: u32,
     /// Content score of the subtree; see [`super::select`].
     pub score: f32,
+    /// Whether whitespace (left out of the table) came right before this
+    /// node: between inline elements it is what separates two words.
+    pub space_before: bool,
+    /// Whether the subtree holds an image.
+    pub has_image: bool,
+    /// Whether the subtree is a teaser card: small, and holding a heading
+    /// that is all link (the headline of another page).
+    pub card: bool,
 }
 
 /// The flat table of a page.
@@ -132,6 +140,10 @@ impl<'a> Dom<'a> {
         // Open rows on the current path; `in_link` counts open `<a>`s.
         let mut path: Vec<u32> = Vec::with_capacity(64);
         let mut in_link = 0u32;
+        let mut in_pre = 0u32;
+        // Whitespace-only text seen since the last row. Such nodes are most
+        // text nodes of a page; only the fact that they were there matters.
+        let mut pending_space = false;
         let mut scratch = String::new();
 
         let root = document.tree.root();
@@ -147,6 +159,9 @@ impl<'a> Dom<'a> {
             own_link_chars: 0,
             own_punct: 0,
             score: 0.0,
+            card: false,
+            has_image: false,
+            space_before: false,
         });
         path.push(0);
 
@@ -160,9 +175,10 @@ impl<'a> Dom<'a> {
                 Node::Text(text) => {
                     let text: &'a str = text;
                     let (chars, punct) = count_text(text);
-                    // Whitespace-only nodes are kept: between inline
-                    // elements they are the only thing that separates words.
-                    if !text.is_empty() {
+                    if chars == 0 && in_pre == 0 {
+                        pending_space |= !text.is_empty();
+                    } else {
+                        let space_before = std::mem::take(&mut pending_space);
                         let parent = *path.last().unwrap_or(&0);
                         rows.push(Row {
                             content: Content::Text(text),
@@ -176,13 +192,17 @@ impl<'a> Dom<'a> {
                             own_link_chars: 0,
                             own_punct: punct,
                             score: 0.0,
+                            card: false,
+                            has_image: false,
+                            space_before,
                         });
                     }
                 }
                 Node::Element(element) => {
                     if let Some(tag) = classify_tag(element.name())
-                        && !is_hidden(element)
+                        && let Some(signal) = signal::of_element(element, &mut scratch)
                     {
+                        let space_before = std::mem::take(&mut pending_space);
                         let parent = *path.last().unwrap_or(&0);
                         let index = rows.len() as u32;
                         rows.push(Row {
@@ -195,7 +215,7 @@ impl<'a> Dom<'a> {
                             signal: if matches!(element.name(), "body" | "html") {
                                 Signal::default()
                             } else {
-                                signal::of_element(element, &mut scratch)
+                                signal
                             },
                             chars: 0,
                             link_chars: 0,
@@ -203,11 +223,17 @@ impl<'a> Dom<'a> {
                             own_link_chars: 0,
                             own_punct: 0,
                             score: 0.0,
+                            card: false,
+                            has_image: false,
+                            space_before,
                         });
                         if node.has_children() {
                             path.push(index);
                             if tag == Tag::Link {
                                 in_link += 1;
+                            }
+                            if tag == Tag::Pre {
+                                in_pre += 1;
                             }
                             descend = true;
                         }
@@ -239,6 +265,9 @@ impl<'a> Dom<'a> {
                             if rows[open as usize].tag == Tag::Link {
                                 in_link -= 1;
                             }
+                            if rows[open as usize].tag == Tag::Pre {
+                                in_pre -= 1;
+                            }
                             rows[open as usize].end = rows.len() as u32;
                         }
                         cur = parent;
@@ -258,15 +287,48 @@ impl<'a> Dom<'a> {
         dom.aggregate();
         dom.protect_headline_ancestors();
         dom.relax_prose_containers();
+        dom.find_cards();
         dom
+    }
+
+    /// Marks teaser cards: the smallest-but-whole elements around a heading
+    /// that is all link. Article subheadings are not links; the headlines
+    /// of "related", "more from" and "most read" lists are.
+    fn find_cards(&mut self) {
+        let mut linked_heading = vec![false; self.rows.len()];
+        for i in (1..self.rows.len()).rev() {
+            let row = &self.rows[i];
+            if matches!(row.tag, Tag::Heading(_))
+                && row.chars > 0
+                && row.link_chars * 10 >= row.chars * 8
+            {
+                linked_heading[i] = true;
+            }
+            if linked_heading[i] {
+                let parent = row.parent as usize;
+                if self.rows[parent].chars <= CARD_MAX_CHARS {
+                    linked_heading[parent] = true;
+                }
+                if self.rows[parent].chars > CARD_MAX_CHARS {
+                    self.rows[i].card = true;
+                }
+            }
+        }
     }
 
     /// Relaxes the chrome names of elements holding long prose with few
     /// links (see [`Signal::relax`]).
     fn relax_prose_containers(&mut self) {
         for row in &mut self.rows[1..] {
+            // A content name next to the chrome one ("entry-content
+            // read-more") needs less prose to be believed.
+            let min_prose = if row.signal.has_content_name() {
+                RELAX_MIN_PROSE / 3
+            } else {
+                RELAX_MIN_PROSE
+            };
             if row.signal.is_negative()
-                && row.chars >= row.link_chars + RELAX_MIN_PROSE
+                && row.chars >= row.link_chars + min_prose
                 && row.link_chars * 4 < row.chars
             {
                 row.signal.relax();
@@ -329,13 +391,19 @@ impl<'a> Dom<'a> {
             }
         }
         for i in (1..self.rows.len()).rev() {
-            let (parent, chars, links) = {
+            let (parent, chars, links, image) = {
                 let r = &self.rows[i];
-                (r.parent as usize, r.chars, r.link_chars)
+                (
+                    r.parent as usize,
+                    r.chars,
+                    r.link_chars,
+                    r.has_image || r.tag == Tag::Img,
+                )
             };
             let p = &mut self.rows[parent];
             p.chars += chars;
             p.link_chars += links;
+            p.has_image |= image;
         }
     }
 
@@ -353,14 +421,44 @@ impl<'a> Dom<'a> {
 /// longer mark an element as chrome.
 const RELAX_MIN_PROSE: u32 = 1000;
 
+/// Size above which an element around a linked heading is no teaser card.
+const CARD_MAX_CHARS: u32 = 700;
+
 /// Visible characters (whitespace runs counted as one) and punctuation marks
 /// of a text node.
 fn count_text(text: &str) -> (u32, u32) {
+    // Byte by byte: most text is ASCII, and for the rest only the lead byte
+    // of each character needs looking at.
+    let bytes = text.as_bytes();
     let mut chars = 0u32;
     let mut punct = 0u32;
     let mut space = true;
-    for ch in text.chars() {
-        if ch.is_whitespace() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            if b.is_ascii_whitespace() {
+                if !space {
+                    chars += 1;
+                    space = true;
+                }
+            } else {
+                chars += 1;
+                space = false;
+                if matches!(b, b',' | b'.' | b'!' | b'?' | b';') {
+                    punct += 1;
+                }
+            }
+            i += 1;
+            continue;
+        }
+        let width = match b {
+            0xF0.. => 4,
+            0xE0.. => 3,
+            _ => 2,
+        };
+        let ch = &bytes[i..(i + width).min(bytes.len())];
+        if ch == "\u{a0}".as_bytes() {
             if !space {
                 chars += 1;
                 space = true;
@@ -368,13 +466,11 @@ fn count_text(text: &str) -> (u32, u32) {
         } else {
             chars += 1;
             space = false;
-            if matches!(
-                ch,
-                ',' | '.' | '!' | '?' | ';' | '，' | '。' | '、' | '،' | '！' | '？' | '۔' | '।'
-            ) {
+            if WIDE_PUNCTUATION.iter().any(|p| p.as_bytes() == ch) {
                 punct += 1;
             }
         }
+        i += width;
     }
     if space && chars > 0 {
         // A trailing space is not a character of its own.
@@ -382,6 +478,9 @@ fn count_text(text: &str) -> (u32, u32) {
     }
     (chars, punct)
 }
+
+/// Commas and sentence ends of other scripts.
+const WIDE_PUNCTUATION: [&str; 8] = ["，", "。", "、", "،", "！", "？", "۔", "।"];
 
 /// Maps a tag name to its [`Tag`]; `None` for elements whose subtree never
 /// shows article text.
@@ -426,31 +525,6 @@ fn classify_tag(name: &str) -> Option<Tag> {
     })
 }
 
-/// Whether an element is hidden by its attributes: `hidden`,
-/// `aria-hidden="true"`, or an inline `display:none` / `visibility:hidden`.
-fn is_hidden(element: &Element) -> bool {
-    if element.attr("hidden").is_some() {
-        return true;
-    }
-    if element
-        .attr("aria-hidden")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-    {
-        return true;
-    }
-    if let Some(style) = element.attr("style")
-        && style.len() < 400
-    {
-        let compact: String = style
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
-        return compact.contains("display:none") || compact.contains("visibility:hidden");
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,7 +554,7 @@ mod tests {
     #[test]
     fn hidden_and_script_subtrees_are_left_out() {
         let doc = Html::parse_document(
-            "<p hidden>a</p><p aria-hidden=true>b</p><p style='display: none'>c</p><script>d</script><p>e</p>",
+            "<p hidden>a</p><span aria-hidden=true>b</span><p style='display: none'>c</p><script>d</script><p>e</p>",
         );
         let dom = Dom::build(&doc);
         assert_eq!(dom.rows[0].chars, 1);
@@ -490,5 +564,6 @@ mod tests {
     fn whitespace_runs_count_once() {
         assert_eq!(count_text("  a \n b  "), (3, 0));
         assert_eq!(count_text("Yes, no."), (8, 2));
+        assert_eq!(count_text("日本語。\u{a0}x"), (6, 1));
     }
 }

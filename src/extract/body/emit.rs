@@ -43,13 +43,16 @@ pub(super) fn blocks(dom: &Dom<'_>, root: usize, base: Option<&Url>) -> Vec<Bloc
             emitter.close(dom, index);
         }
         let row = &dom.rows[i];
+        if row.space_before && i != root {
+            emitter.text(" ");
+        }
         match row.content {
             Content::Text(text) => {
                 emitter.text(text);
                 i += 1;
             }
             Content::Element(element) => {
-                if i != root && is_chrome(dom, i) {
+                if i != root && is_chrome(dom, root, i) {
                     i = row.end as usize;
                     continue;
                 }
@@ -80,9 +83,18 @@ pub(super) fn blocks(dom: &Dom<'_>, root: usize, base: Option<&Url>) -> Vec<Bloc
 }
 
 /// Whether a subtree inside the container is chrome to skip.
-fn is_chrome(dom: &Dom<'_>, index: usize) -> bool {
+fn is_chrome(dom: &Dom<'_>, root: usize, index: usize) -> bool {
     let row = &dom.rows[index];
-    if (row.tag == Tag::Chrome && !row.signal.is_protected()) || row.signal.is_negative() {
+    if row.card || (row.tag == Tag::Chrome && !row.signal.is_protected()) {
+        return true;
+    }
+    // Links are cut for strong names only: a link styled as "keyword" or
+    // "author" is still part of its sentence.
+    if row.tag == Tag::Link {
+        if row.signal.is_strongly_negative() {
+            return true;
+        }
+    } else if row.signal.is_negative() {
         return true;
     }
     if matches!(row.tag, Tag::Block | Tag::List(_) | Tag::Table)
@@ -91,8 +103,27 @@ fn is_chrome(dom: &Dom<'_>, index: usize) -> bool {
     {
         return true;
     }
+    // An image with a line of text under it is a figure without the
+    // markup: its caption and credit are not article prose.
+    // Only next to much more text, so a short article around its picture
+    // is not taken for one.
+    if row.tag == Tag::Block
+        && row.has_image
+        && row.chars < FIGURE_MAX_CHARS
+        && row.chars * 4 < dom.rows[root].chars
+    {
+        return true;
+    }
+    // A short paragraph that is mostly a link points to another page
+    // ("Read also | Other headline").
+    if row.tag == Tag::P && row.chars < 200 && row.link_chars * 10 >= row.chars * 7 {
+        return true;
+    }
     false
 }
+
+/// Size under which a block holding an image reads as a figure.
+const FIGURE_MAX_CHARS: u32 = 250;
 
 /// The inline style text is currently gathered in.
 #[derive(Debug, Clone, PartialEq)]
@@ -224,11 +255,25 @@ impl Emitter<'_> {
                 self.pending_space = true;
             } else {
                 if self.pending_space && self.has_content() {
-                    self.current.push(' ');
+                    self.push_space();
                 }
                 self.pending_space = false;
                 self.current.push(ch);
             }
+        }
+    }
+
+    /// Adds the space between two words. At the start of an inline it goes
+    /// to the end of the previous plain text, so links and emphasis do not
+    /// begin with a space.
+    fn push_space(&mut self) {
+        if !self.current.is_empty() || self.style == Style::Text {
+            self.current.push(' ');
+            return;
+        }
+        match self.inlines.last_mut() {
+            Some(Inline::Text(previous)) => previous.push(' '),
+            _ => self.inlines.push(Inline::Text(" ".to_owned())),
         }
     }
 
@@ -445,6 +490,28 @@ mod tests {
     }
 
     #[test]
+    fn spaces_stay_outside_links_and_emphasis() {
+        let doc = Html::parse_document(
+            "<p>Hello, <a href='http://x.example/'>world</a> and <em>more</em>.</p>",
+        );
+        let dom = Dom::build(&doc);
+        let got = blocks(&dom, 0, None);
+        assert_eq!(
+            got[0].inlines,
+            vec![
+                Inline::Text("Hello, ".into()),
+                Inline::Link {
+                    text: "world".into(),
+                    href: "http://x.example/".into()
+                },
+                Inline::Text(" and ".into()),
+                Inline::Emphasis("more".into()),
+                Inline::Text(".".into()),
+            ]
+        );
+    }
+
+    #[test]
     fn blocks_inside_paragraph_text_break_it() {
         let got = texts("<div>Lead text<div>inner block</div>tail text<br>after break</div>");
         assert_eq!(
@@ -490,6 +557,33 @@ mod tests {
         assert_eq!(got[0], (BlockKind::Paragraph, "Kept.".into()));
         assert_eq!(got.len(), 2);
         assert!(matches!(got[1].0, BlockKind::Figure { .. }));
+    }
+
+    #[test]
+    fn teaser_cards_are_skipped_and_keyword_links_kept() {
+        let filler =
+            "<p>Filler sentence of the article, there to make the page long.</p>".repeat(12);
+        let got = texts(&format!(
+            "<p>Text with a <a class='keyword' href='http://x.example/k'>keyword</a> link.</p>{filler}\
+             <div class='item'><h3><a href='http://x.example/o'>Another story entirely</a></h3>\
+             <p>Its teaser sentence, which reads like prose.</p></div>"
+        ));
+        assert_eq!(got.len(), 13);
+        assert_eq!(
+            got[0],
+            (BlockKind::Paragraph, "Text with a keyword link.".into())
+        );
+    }
+
+    #[test]
+    fn image_blocks_with_a_line_of_text_are_figures() {
+        let story = "Story text that goes on for a while, as stories do. ".repeat(4);
+        let got = texts(&format!(
+            "<p>{story}</p><div class='pic'><img src='http://x.example/a.jpg'>\
+             <div>A boat in the harbour at dawn.</div></div><p>More story.</p>"
+        ));
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1], (BlockKind::Paragraph, "More story.".into()));
     }
 
     #[test]

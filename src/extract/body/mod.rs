@@ -132,8 +132,11 @@ pub fn extract(document: &Html, metadata: &Metadata, base: Option<&Url>) -> Body
     let choice = select::choose(&mut dom);
     let mut blocks = Vec::new();
     let mut method = "none";
+    let mut listing = false;
     if let Some(choice) = choice {
+        let container = &dom.rows[choice.index];
         blocks = emit::blocks(&dom, choice.index, base);
+        listing = is_listing(&blocks, container.link_chars, container.chars);
         method = choice.method;
         let headings = page_headings(&dom);
         trim::clean(
@@ -165,6 +168,14 @@ pub fn extract(document: &Html, metadata: &Metadata, base: Option<&Url>) -> Body
             };
         }
     }
+    if listing {
+        return Body {
+            blocks: Vec::new(),
+            method: "none",
+            page_has_text,
+            note: Some("the page reads as a list of links to articles, not an article".to_owned()),
+        };
+    }
     if blocks.is_empty() {
         return Body {
             blocks,
@@ -179,6 +190,22 @@ pub fn extract(document: &Html, metadata: &Metadata, base: Option<&Url>) -> Body
         page_has_text,
         note: None,
     }
+}
+
+/// Whether the chosen container is an index of other pages: many links
+/// around short blocks of text, where an article has long paragraphs.
+fn is_listing(blocks: &[Block], link_chars: u32, chars: u32) -> bool {
+    let texts: Vec<usize> = blocks
+        .iter()
+        .filter(|b| !matches!(b.kind, BlockKind::Figure { .. }))
+        .map(|b| b.plain_text().chars().count())
+        .collect();
+    if texts.len() < 6 || chars == 0 {
+        return false;
+    }
+    let mean = texts.iter().sum::<usize>() / texts.len();
+    let longest = texts.iter().copied().max().unwrap_or(0);
+    link_chars * 10 > chars * 4 && mean < 120 && longest < 250
 }
 
 /// Texts of the page's `<h1>` elements, short ones only.
@@ -298,6 +325,23 @@ mod tests {
         assert!(body.blocks.is_empty());
         assert!(body.page_has_text);
         assert!(body.note.is_some());
+    }
+
+    #[test]
+    fn teaser_listing_has_no_article() {
+        let items: String = (0..20)
+            .map(|i| {
+                format!(
+                    "<div class=item><a href='/story/{i}'>Headline number {i} of the day</a>\
+                     <span>A short teaser, just one line of it.</span></div>"
+                )
+            })
+            .collect();
+        let html = format!("<body><div id=list>{items}</div></body>");
+        let doc = Html::parse_document(&html);
+        let body = extract(&doc, &Metadata::default(), None);
+        assert!(body.blocks.is_empty(), "{:?}", body.blocks.first());
+        assert!(body.note.unwrap().contains("list of links"));
     }
 
     #[test]

@@ -78,13 +78,18 @@ pub(super) fn choose(dom: &mut Dom<'_>) -> Option<Choice> {
     if choice.method == "scored" {
         let end = rows[best].end as usize;
         let mut inner: Option<usize> = None;
+        let mut headline: Option<usize> = None;
         for i in best + 1..end {
             let row = &rows[i];
-            if row.signal.is_hint()
-                && !inside_chrome[i]
-                && inner.is_none_or(|j| row.score > rows[j].score)
-            {
+            if !row.signal.is_hint() || inside_chrome[i] {
+                continue;
+            }
+            if inner.is_none_or(|j| row.score > rows[j].score) {
                 inner = Some(i);
+            }
+            // The innermost hint around the headline.
+            if row.signal.is_protected() {
+                headline = Some(i);
             }
         }
         if let Some(i) = inner
@@ -92,6 +97,18 @@ pub(super) fn choose(dom: &mut Dom<'_>) -> Option<Choice> {
         {
             choice = Choice {
                 index: i,
+                method: "hint",
+            };
+        }
+        // Several articles in one container (a post followed by other
+        // posts): the one holding the headline is the page's article.
+        if let Some(h) = headline
+            && choice.index != h
+            && rows[h].score >= 0.2 * best_score
+            && rows[h].score >= MIN_ARTICLE_CHARS
+        {
+            choice = Choice {
+                index: h,
                 method: "hint",
             };
         }
@@ -108,7 +125,7 @@ fn score(dom: &mut Dom<'_>) {
             continue;
         }
         let mut score = row.score + own_value(row);
-        if matches!(row.tag, Tag::Figure | Tag::Figcaption) {
+        if matches!(row.tag, Tag::Figure | Tag::Figcaption) || row.card {
             score = score.min(0.0);
         }
         if is_chrome(row) && score > 0.0 {
@@ -179,6 +196,16 @@ mod tests {
              <ul><li><a href=/a>Elsewhere</a></li></ul></body>"
         );
         assert_eq!(chosen_id(&html).as_deref(), Some("outer"));
+    }
+
+    #[test]
+    fn the_article_with_the_headline_wins_over_later_posts() {
+        let html = format!(
+            "<body><div id=list><article id=post><h1>The headline of this page</h1>{PROSE}{PROSE}</article>\
+             <article id=other>{PROSE}{PROSE}{PROSE}{PROSE}</article></div>\
+             <ul><li><a href=/a>Elsewhere</a></li></ul></body>"
+        );
+        assert_eq!(chosen_id(&html).as_deref(), Some("post"));
     }
 
     #[test]

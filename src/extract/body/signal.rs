@@ -21,12 +21,19 @@ impl Signal {
     const STRONG_NEGATIVE: u8 = 4;
     const HINT: u8 = 8;
     const PROTECTED: u8 = 16;
+    /// Comment sections and cookie notices: never relaxed.
     const COMMENTS: u8 = 32;
 
     /// Whether the element reads as chrome: a strong negative name, or a
     /// weak one not offset by a content name ("article-meta" is neither).
     pub(super) fn is_negative(self) -> bool {
         self.0 & Self::PROTECTED == 0 && self.is_named_negative()
+    }
+
+    /// Whether the element reads as chrome by a strong name (comments,
+    /// share bars, ads), not only a weak one (meta, author, tags).
+    pub(super) fn is_strongly_negative(self) -> bool {
+        self.0 & Self::PROTECTED == 0 && self.0 & (Self::STRONG_NEGATIVE | Self::COMMENTS) != 0
     }
 
     /// Whether the names alone read as chrome, protection aside.
@@ -41,6 +48,11 @@ impl Signal {
         self.0 & Self::PROTECTED != 0
     }
 
+    /// Whether the element has a content name ("entry-content").
+    pub(super) fn has_content_name(self) -> bool {
+        self.0 & Self::POSITIVE != 0
+    }
+
     /// Marks the element as holding the headline or the article body.
     pub(super) fn protect(&mut self) {
         self.0 |= Self::PROTECTED;
@@ -49,7 +61,8 @@ impl Signal {
     /// Drops the chrome names other than comment ones: for elements that
     /// hold long prose with few links, which share bars, "read more"
     /// toggles and modal wrappers around the article do not make chrome.
-    /// Comment sections are long prose too, so their names stay.
+    /// Comment sections and cookie notices are long prose too, so their
+    /// names stay.
     pub(super) fn relax(&mut self) {
         self.0 &= !(Self::STRONG_NEGATIVE | Self::WEAK_NEGATIVE);
     }
@@ -61,53 +74,109 @@ impl Signal {
     }
 }
 
-/// Reads the signals of an element; `scratch` is reused between calls to
-/// avoid an allocation per element.
-pub(super) fn of_element(element: &Element, scratch: &mut String) -> Signal {
+/// Reads the signals of an element; `None` when the element is hidden by
+/// its attributes (`hidden`, `aria-hidden="true"`, an inline
+/// `display:none` or `visibility:hidden`). `scratch` is reused between
+/// calls to avoid an allocation per element.
+///
+/// The attributes are read in one pass: each lookup by name would intern
+/// the name again, which costs more than the whole scan.
+pub(super) fn of_element(element: &Element, scratch: &mut String) -> Option<Signal> {
     let mut flags = 0u8;
-    match element.name() {
-        "article" | "main" => flags |= Signal::HINT,
-        _ => {}
-    }
-    if let Some(role) = element.attr("role") {
-        match role.trim() {
-            "main" | "article" => flags |= Signal::HINT,
-            "navigation" | "complementary" | "contentinfo" | "banner" | "search" | "dialog"
-            | "alertdialog" | "menu" | "menubar" | "toolbar" | "tablist" => {
-                flags |= Signal::STRONG_NEGATIVE;
-            }
-            _ => {}
-        }
-    }
-    if let Some(prop) = element.attr("itemprop")
-        && (prop.contains("articleBody") || prop.contains("reviewBody"))
-    {
-        flags |= Signal::HINT | Signal::POSITIVE;
+    if matches!(element.name(), "article" | "main") {
+        flags |= Signal::HINT;
     }
     scratch.clear();
-    for value in [element.attr("class"), element.attr("id")]
-        .into_iter()
-        .flatten()
-    {
-        let value = &value[..value.floor_char_boundary(300)];
-        // Utility classes with variants ("print:hidden", "md:[display:none]")
-        // style one medium or breakpoint; they say nothing about content.
-        for name in value.split_ascii_whitespace() {
-            if !name.contains([':', '[', '/']) {
-                scratch.push_str(name);
-                scratch.push(' ');
+    for (name, value) in element.attrs() {
+        match name {
+            "class" | "id" => {
+                let value = &value[..value.floor_char_boundary(300)];
+                // Utility classes with variants ("print:hidden",
+                // "md:[display:none]") style one medium or breakpoint; they
+                // say nothing about content.
+                for name in value.split_ascii_whitespace() {
+                    if !name.contains([':', '[', '/']) {
+                        scratch.push_str(name);
+                        scratch.push(' ');
+                    }
+                }
             }
+            "role" => match value.trim() {
+                "main" | "article" => flags |= Signal::HINT,
+                "navigation" | "complementary" | "contentinfo" | "banner" | "search" | "dialog"
+                | "alertdialog" | "menu" | "menubar" | "toolbar" | "tablist" => {
+                    flags |= Signal::STRONG_NEGATIVE;
+                }
+                _ => {}
+            },
+            "itemprop" if value.contains("articleBody") || value.contains("reviewBody") => {
+                flags |= Signal::HINT | Signal::POSITIVE;
+            }
+            // React's streaming renderer parks finished content in
+            // `<div hidden id="S:0">` and a script moves it into place.
+            "hidden" if !is_streamed_segment(element) => return None,
+            // `aria-hidden` only hides from screen readers, and pages use it
+            // on decoration (icons, duplicated labels): drop it there, but
+            // not on paragraphs, which scripts mark while a paywall loads.
+            "aria-hidden" if value.trim().eq_ignore_ascii_case("true") && element.name() != "p" => {
+                return None;
+            }
+            "style" if hides(value) => return None,
+            _ => {}
         }
     }
     if !scratch.is_empty() {
         scratch.make_ascii_lowercase();
         flags |= scan_names(scratch.as_bytes());
     }
-    Signal(flags)
+    Some(Signal(flags))
+}
+
+/// Whether the element is a segment of streamed server rendering, hidden
+/// only until a script moves it into the page.
+fn is_streamed_segment(element: &Element) -> bool {
+    element.name() == "div"
+        && element.id().is_some_and(|id| {
+            id.strip_prefix("S:")
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric()))
+        })
+}
+
+/// Whether an inline style hides the element, without allocating.
+fn hides(style: &str) -> bool {
+    let bytes = style.as_bytes();
+    let mut rest = bytes;
+    while let Some(at) = rest.iter().position(|&b| b == b':') {
+        let property = trim_ascii(&rest[..at]);
+        let property = match property.iter().rposition(|&b| b == b';') {
+            Some(semi) => trim_ascii(&property[semi + 1..]),
+            None => property,
+        };
+        let tail = &rest[at + 1..];
+        let end = tail.iter().position(|&b| b == b';').unwrap_or(tail.len());
+        let value = trim_ascii(&tail[..end]);
+        // "none !important" hides as well as "none".
+        let value = value
+            .split(|b| b.is_ascii_whitespace() || *b == b'!')
+            .next()
+            .unwrap_or(value);
+        if (property.eq_ignore_ascii_case(b"display") && value.eq_ignore_ascii_case(b"none"))
+            || (property.eq_ignore_ascii_case(b"visibility")
+                && value.eq_ignore_ascii_case(b"hidden"))
+        {
+            return true;
+        }
+        rest = &tail[end..];
+    }
+    false
+}
+
+fn trim_ascii(bytes: &[u8]) -> &[u8] {
+    bytes.trim_ascii()
 }
 
 /// Substring patterns with the flag each sets.
-const PATTERNS: [(&[u8], u8); 61] = [
+const PATTERNS: [(&[u8], u8); 62] = [
     (b"comment", Signal::COMMENTS),
     (b"disqus", Signal::COMMENTS),
     (b"respond", Signal::COMMENTS),
@@ -123,15 +192,16 @@ const PATTERNS: [(&[u8], u8); 61] = [
     (b"promo", Signal::STRONG_NEGATIVE),
     (b"advert", Signal::STRONG_NEGATIVE),
     (b"sponsor", Signal::STRONG_NEGATIVE),
-    (b"cookie", Signal::STRONG_NEGATIVE),
-    (b"consent", Signal::STRONG_NEGATIVE),
+    (b"cookie", Signal::COMMENTS),
+    (b"consent", Signal::COMMENTS),
+    (b"onetrust", Signal::COMMENTS),
+    (b"gdpr", Signal::COMMENTS),
     (b"breadcrumb", Signal::STRONG_NEGATIVE),
     (b"outbrain", Signal::STRONG_NEGATIVE),
     (b"taboola", Signal::STRONG_NEGATIVE),
     (b"sidebar", Signal::STRONG_NEGATIVE),
     (b"popup", Signal::STRONG_NEGATIVE),
     (b"modal", Signal::STRONG_NEGATIVE),
-    (b"paywall", Signal::STRONG_NEGATIVE),
     (b"trending", Signal::STRONG_NEGATIVE),
     (b"popular", Signal::STRONG_NEGATIVE),
     (b"mostread", Signal::STRONG_NEGATIVE),
@@ -142,7 +212,7 @@ const PATTERNS: [(&[u8], u8); 61] = [
     (b"pagination", Signal::STRONG_NEGATIVE),
     (b"login", Signal::STRONG_NEGATIVE),
     (b"donat", Signal::STRONG_NEGATIVE),
-    (b"tweet", Signal::STRONG_NEGATIVE),
+    (b"tweetbutton", Signal::STRONG_NEGATIVE),
     (b"instagram", Signal::STRONG_NEGATIVE),
     (b"tiktok", Signal::STRONG_NEGATIVE),
     (b"facebook", Signal::STRONG_NEGATIVE),
@@ -155,7 +225,7 @@ const PATTERNS: [(&[u8], u8); 61] = [
     (b"footer", Signal::WEAK_NEGATIVE),
     (b"masthead", Signal::WEAK_NEGATIVE),
     (b"byline", Signal::WEAK_NEGATIVE),
-    (b"caption", Signal::WEAK_NEGATIVE),
+    (b"caption", Signal::STRONG_NEGATIVE),
     (b"copyright", Signal::WEAK_NEGATIVE),
     (b"navigation", Signal::WEAK_NEGATIVE),
     (b"navbar", Signal::WEAK_NEGATIVE),
@@ -227,7 +297,25 @@ mod tests {
             .first_child()
             .and_then(|n| n.value().as_element())
             .unwrap();
-        of_element(el, &mut String::new())
+        of_element(el, &mut String::new()).unwrap()
+    }
+
+    #[test]
+    fn hidden_elements_are_skipped_but_streamed_segments_kept() {
+        let doc = Html::parse_fragment("<div hidden>x</div><div hidden id='S:1'>y</div>");
+        let mut children = doc.root_element().children();
+        let hidden = children.next().unwrap().value().as_element().unwrap();
+        let segment = children.next().unwrap().value().as_element().unwrap();
+        assert!(of_element(hidden, &mut String::new()).is_none());
+        assert!(of_element(segment, &mut String::new()).is_some());
+    }
+
+    #[test]
+    fn inline_styles_that_hide() {
+        assert!(hides("display: none"));
+        assert!(hides("color:red; DISPLAY :none !important"));
+        assert!(hides("visibility:hidden"));
+        assert!(!hides("display:block; color: none"));
     }
 
     #[test]

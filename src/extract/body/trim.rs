@@ -21,7 +21,7 @@ pub(super) struct Context<'a> {
 pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) {
     blocks
         .retain(|b| matches!(b.kind, BlockKind::Figure { .. }) || !is_chrome_line(&b.plain_text()));
-    let title = context.title.map(normalize).unwrap_or_default();
+    let title = Title::new(context.title.unwrap_or(""));
     let headings: Vec<String> = context.headings.iter().map(|h| normalize(h)).collect();
     let bylines: Vec<String> = context
         .bylines
@@ -29,6 +29,23 @@ pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) {
         .map(|b| normalize(b))
         .filter(|b| !b.is_empty())
         .collect();
+
+    // Short lines above the headline (kickers, section labels, video
+    // durations) belong to the page head, not the article.
+    let title_at = blocks.iter().take(8).position(|b| {
+        let norm = normalize(&b.plain_text());
+        let is_heading = matches!(b.kind, BlockKind::Heading(_));
+        matches!(b.kind, BlockKind::Heading(1))
+            || title.matches(&norm, is_heading)
+            || headings.iter().any(|h| !h.is_empty() && *h == norm)
+    });
+    if let Some(at) = title_at
+        && blocks[..at]
+            .iter()
+            .all(|b| b.plain_text().chars().count() < 150)
+    {
+        blocks.drain(..=at);
+    }
 
     // The top: title, byline and dateline, in any order, among the first
     // few blocks; stop at the first block that is none of them.
@@ -45,7 +62,7 @@ pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) {
         let norm = normalize(&text);
         let is_heading = matches!(block.kind, BlockKind::Heading(_));
         let drop = (is_heading && start < 3 && matches!(block.kind, BlockKind::Heading(1)))
-            || is_title(&norm, &title, is_heading)
+            || title.matches(&norm, is_heading)
             || headings.iter().any(|h| !h.is_empty() && *h == norm)
             || is_byline(&text, &norm, &bylines)
             || is_dateline(&text);
@@ -85,16 +102,51 @@ pub(super) fn normalize(text: &str) -> String {
     out
 }
 
-fn is_title(norm: &str, title: &str, is_heading: bool) -> bool {
-    if norm.is_empty() || title.is_empty() {
-        return false;
+/// The page title in the forms a headline in the body may take.
+struct Title {
+    /// The whole title, normalized.
+    full: String,
+    /// Its longest part between separators (" | ", " - ", ...): the
+    /// headline without the site name.
+    core: String,
+}
+
+impl Title {
+    fn new(raw: &str) -> Title {
+        let core = raw
+            .split([' ', '\u{a0}'])
+            .collect::<Vec<_>>()
+            .join(" ")
+            .split(" | ")
+            .flat_map(|p| p.split(" - "))
+            .flat_map(|p| p.split(" – "))
+            .flat_map(|p| p.split(" — "))
+            .flat_map(|p| p.split(" :: "))
+            .max_by_key(|p| p.len())
+            .map(normalize)
+            .unwrap_or_default();
+        Title {
+            full: normalize(raw),
+            core,
+        }
     }
-    if norm == title {
-        return true;
+
+    /// Whether a block (normalized text) is the headline.
+    fn matches(&self, norm: &str, is_heading: bool) -> bool {
+        if norm.is_empty() || self.full.is_empty() {
+            return false;
+        }
+        if norm == self.full || norm == self.core {
+            return true;
+        }
+        // A heading that is most of the title, or the title's headline part
+        // with a kicker in front ("Topic: Headline"), is the headline.
+        is_heading
+            && [&self.full, &self.core].iter().any(|t| {
+                (t.contains(norm) && norm.len() * 2 >= t.len())
+                    || (t.len() >= 20 && norm.contains(t.as_str()) && t.len() * 2 >= norm.len())
+            })
     }
-    // Titles often carry a site name ("Headline - Site"); a heading that is
-    // most of the title is the headline.
-    is_heading && norm.len() * 2 >= title.len() && title.contains(norm)
 }
 
 /// "By Jane Doe", "Von Max Muster", or a byline the metadata reader found.
@@ -303,18 +355,107 @@ fn is_copyright(text: &str) -> bool {
         || lower.starts_with("distributed by")
 }
 
-/// One-line chrome that may sit anywhere in the body.
+/// One-line chrome that may sit anywhere in the body: "Advertisement",
+/// "Read more: ...", newsletter pitches, markup that leaked as text.
 fn is_chrome_line(text: &str) -> bool {
-    if text.len() > 60 {
+    let text = text.trim();
+    if text.starts_with('<') && text.ends_with('>') {
+        return true;
+    }
+    // Every rule below is about short lines; most blocks stop here.
+    if text.len() > 800 {
         return false;
     }
+    let chars = text.chars().count();
+    if chars > 200 {
+        return false;
+    }
+    if (text.contains(':') || text.contains("Getty")) && is_credit_caption(text) {
+        return true;
+    }
     let norm = normalize(text);
-    CHROME_LINES.contains(&norm.as_str())
+    if chars <= 60 && CHROME_LINES.contains(&norm.as_str()) {
+        return true;
+    }
+    if text.contains([':', '|']) && CHROME_PREFIXES.iter().any(|p| norm.starts_with(p)) {
+        return true;
+    }
+    chars < 160 && norm.split(' ').any(|word| CHROME_WORDS.contains(&word))
 }
+
+/// A caption left outside its figure: a short line ending in a picture
+/// credit ("... Photo: Agency", "... (Image: Agency)").
+fn is_credit_caption(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    CREDIT_MARKERS.iter().any(|marker| {
+        lower.rfind(marker).is_some_and(|at| {
+            let tail = &lower[at + marker.len()..];
+            tail.chars().count() < 60 && !tail.contains(". ")
+        })
+    })
+}
+
+const CREDIT_MARKERS: &[&str] = &[
+    "photo:",
+    "photos:",
+    "image:",
+    "images:",
+    "picture:",
+    "credit:",
+    "foto:",
+    "fotos:",
+    "bild:",
+    "bildrechte:",
+    "bildquelle:",
+    "crédit photo:",
+    "crédits photo:",
+    "getty images",
+];
+
+/// Openings of lines that point elsewhere ("Read more: ...").
+const CHROME_PREFIXES: &[&str] = &[
+    "tags",
+    "tagged",
+    "topics",
+    "filed under",
+    "categories",
+    "category",
+    "read more",
+    "see more",
+    "more",
+    "related",
+    "also read",
+    "read also",
+    "see also",
+    "don t miss",
+    "recommended",
+    "watch",
+    "lesen sie auch",
+    "mehr zum thema",
+    "auch interessant",
+    "lire aussi",
+    "à lire aussi",
+    "leia também",
+    "lea también",
+    "leggi anche",
+];
+
+/// Words that make a short line a pitch rather than prose.
+const CHROME_WORDS: &[&str] = &[
+    "newsletter",
+    "newsletters",
+    "subscribe",
+    "unsubscribe",
+    "abonnieren",
+    "abonnez",
+    "suscríbete",
+];
 
 const CHROME_LINES: &[&str] = &[
     "advertisement",
     "advertisment",
+    "advert",
+    "this slideshow requires javascript",
     "advertising",
     "ad",
     "sponsored",
@@ -441,6 +582,50 @@ mod tests {
             para("Two, by the way."),
         ];
         assert_eq!(run(&blocks, None), vec!["One.", "Two, by the way."]);
+    }
+
+    #[test]
+    fn kicker_lines_above_the_headline_go() {
+        let blocks = [
+            para("World news"),
+            para("02:57 min"),
+            Block {
+                kind: BlockKind::Heading(1),
+                inlines: vec![Inline::Text("Rivers rise".into())],
+            },
+            para("The story, at last."),
+        ];
+        assert_eq!(run(&blocks, None), vec!["The story, at last."]);
+    }
+
+    #[test]
+    fn pointers_and_pitches_go() {
+        let blocks = [
+            para("One, the story."),
+            para("Read more: Another story about rivers"),
+            para("Get our morning newsletter in your inbox."),
+            para("<img src=x>"),
+            para("Two, the end."),
+        ];
+        assert_eq!(run(&blocks, None), vec!["One, the story.", "Two, the end."]);
+    }
+
+    #[test]
+    fn headline_with_kicker_goes_and_credit_captions_go() {
+        let blocks = [
+            Block {
+                kind: BlockKind::Heading(2),
+                inlines: vec![Inline::Text("Harbours:Rivers rise in the valley".into())],
+            },
+            para("Stand: 28.04.2023, 05:00 Uhr"),
+            para("The story, at last."),
+            para("A boat on the river. Photo: Example Agency"),
+            para("The end of the story."),
+        ];
+        assert_eq!(
+            run(&blocks, Some("Rivers rise in the valley - Example Site")),
+            vec!["The story, at last.", "The end of the story."]
+        );
     }
 
     #[test]
