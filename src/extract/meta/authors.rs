@@ -103,8 +103,10 @@ pub(super) fn from_declared(values: &[String]) -> Vec<String> {
     drop_roles_and_dupes(names)
 }
 
-/// Reads the names of a visible byline text (lines separated by `\n`).
-pub(super) fn from_byline(text: &str) -> Vec<String> {
+/// Reads the names of a visible byline text (lines separated by `\n`);
+/// `site_keys` are comparison keys of the site's names, whose mention after
+/// a person is an affiliation ("Jane Roe, EXAMPLE RADIO").
+pub(super) fn from_byline(text: &str, site_keys: &[String]) -> Vec<String> {
     let mut names = Vec::new();
     for line in text.lines() {
         let line = line.trim();
@@ -128,10 +130,10 @@ pub(super) fn from_byline(text: &str) -> Vec<String> {
             };
             // "Jane Roe, Example News": an organization after a person is
             // the person's affiliation.
-            if i > 0 && !line_names.is_empty() && is_affiliation(&name) {
+            if i > 0 && !line_names.is_empty() && is_affiliation(&name, site_keys) {
                 continue;
             }
-            if looks_like_person(&name) || parts.len() == 1 {
+            if looks_like_person(&name) {
                 line_names.push(name);
             }
         }
@@ -217,6 +219,7 @@ pub(super) fn clean_name(raw: &str) -> Option<String> {
         || name.split_whitespace().count() > 7
         || !name.chars().any(char::is_alphabetic)
         || name.starts_with(|c: char| c.is_ascii_digit())
+        || raw.trim_start().starts_with('(')
     {
         return None;
     }
@@ -291,9 +294,13 @@ fn is_role(name: &str) -> bool {
         .all(|w| ROLE_WORDS.contains(&w.to_lowercase().trim_matches('.')))
 }
 
-fn is_affiliation(name: &str) -> bool {
+fn is_affiliation(name: &str, site_keys: &[String]) -> bool {
     name.split(|c: char| c.is_whitespace() || c == '-')
-        .any(|w| AFFILIATION_WORDS.contains(&w.to_lowercase().as_str()))
+        .any(|w| {
+            let w = w.to_lowercase();
+            AFFILIATION_WORDS.contains(&w.as_str())
+                || (w.chars().count() >= 3 && site_keys.iter().any(|s| s.contains(&w)))
+        })
 }
 
 /// Two to five words, each starting with an uppercase letter or a
@@ -315,6 +322,17 @@ fn looks_like_person(name: &str) -> bool {
             None => false,
         }
     })
+}
+
+/// A name of two or more words in a script with letter case, each word
+/// capitalized: the shape of a person's name.
+pub(super) fn is_cased_full_name(name: &str) -> bool {
+    name.split_whitespace().count() >= 2
+        && looks_like_person(name)
+        && name
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .all(|c| c.is_uppercase() || c.is_lowercase())
 }
 
 /// Title-cases a name written in capitals ("JANE ROE" -> "Jane Roe");
@@ -359,10 +377,14 @@ fn drop_roles_and_dupes(names: Vec<String>) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn from_byline_test(text: &str) -> Vec<String> {
+        from_byline(text, &["exampleradiocom".to_owned()])
+    }
+
     #[test]
     fn seed_shaped_byline_gives_the_person_only() {
         assert_eq!(
-            from_byline("Jane Roe, Example News on\nPublished in News & Features"),
+            from_byline_test("Jane Roe, Example News on\nPublished in News & Features"),
             vec!["Jane Roe"]
         );
     }
@@ -370,20 +392,23 @@ mod tests {
     #[test]
     fn byline_prefixes_dates_and_lists() {
         assert_eq!(
-            from_byline("By JANE ROE and John Doe\nMay 2, 2024"),
+            from_byline_test("By JANE ROE and John Doe\nMay 2, 2024"),
             vec!["Jane Roe", "John Doe"]
         );
         assert_eq!(
-            from_byline("Von Max Muster | 02.05.2024, 10:00 Uhr"),
+            from_byline_test("Von Max Muster | 02.05.2024, 10:00 Uhr"),
             vec!["Max Muster"]
         );
         assert_eq!(
-            from_byline("Par Marie Dupont et Jean Martin"),
+            from_byline_test("Par Marie Dupont et Jean Martin"),
             vec!["Marie Dupont", "Jean Martin"]
         );
-        assert_eq!(from_byline("By Jane Roe, Staff Writer"), vec!["Jane Roe"]);
         assert_eq!(
-            from_byline("Published 2 May 2024\nBy Jane Roe"),
+            from_byline_test("By Jane Roe, Staff Writer"),
+            vec!["Jane Roe"]
+        );
+        assert_eq!(
+            from_byline_test("Published 2 May 2024\nBy Jane Roe"),
             vec!["Jane Roe"]
         );
     }
@@ -411,6 +436,10 @@ mod tests {
             from_declared(&["Associated Press".to_owned()]),
             vec!["Associated Press"]
         );
-        assert_eq!(from_byline("By Staff"), vec!["Staff"]);
+        assert_eq!(from_byline_test("By Staff"), vec!["Staff"]);
+        assert_eq!(
+            from_byline_test("By Jane Roe, EXAMPLE RADIO"),
+            vec!["Jane Roe"]
+        );
     }
 }

@@ -9,8 +9,8 @@
 //! need them, and with a length cap, so the cost stays a small fraction of
 //! the parse.
 
-use ego_tree::NodeRef;
 use ego_tree::iter::Edge;
+use ego_tree::{NodeId, NodeRef};
 use scraper::{Html, Node};
 
 /// Longest text kept from a byline-looking element; longer ones are author
@@ -44,8 +44,10 @@ pub(super) struct Facts {
     /// else text.
     pub times: Vec<Found>,
     /// Microdata authors: the `name` inside an `itemprop=author` element, or
-    /// its text, or its `content`.
-    pub item_authors: Vec<String>,
+    /// its text, or its `content`; with the item they belong to (the
+    /// nearest `itemscope` ancestor), since teasers of other articles carry
+    /// authors too.
+    pub item_authors: Vec<(String, Option<NodeId>)>,
     /// Microdata `datePublished` values.
     pub item_published: Vec<String>,
     /// Microdata `dateModified` values.
@@ -82,12 +84,23 @@ const IN_CHROME: u8 = 4;
 const IN_BYLINE: u8 = 8;
 const IN_ITEM_AUTHOR: u8 = 16;
 const IN_SVG: u8 = 32;
+/// Inside a microdata item that is not the article: an image, a video, a
+/// comment, a review. Its `author` is a photographer or a reader.
+const IN_FOREIGN_ITEM: u8 = 64;
+
+/// What an open element passes on to its descendants.
+#[derive(Debug, Clone, Copy, Default)]
+struct Context {
+    flags: u8,
+    /// The nearest element with `itemscope`, this one included.
+    scope: Option<NodeId>,
+}
 
 /// Walks the document once and returns its facts.
 pub(super) fn collect(document: &Html) -> Facts {
     let mut facts = Facts::default();
     // Context flags of the open elements; the top is the innermost.
-    let mut stack: Vec<u8> = Vec::with_capacity(64);
+    let mut stack: Vec<Context> = Vec::with_capacity(64);
     // Index in `item_authors` of the innermost open `itemprop=author`
     // element, and whether a `name` inside it was already taken.
     let mut item_author_open: Vec<(usize, bool)> = Vec::new();
@@ -97,14 +110,19 @@ pub(super) fn collect(document: &Html) -> Facts {
                 let Node::Element(element) = node.value() else {
                     continue;
                 };
-                let parent = stack.last().copied().unwrap_or(0);
+                let parent = stack.last().copied().unwrap_or_default();
                 let flags = visit(&mut facts, node, element, parent, &mut item_author_open);
-                stack.push(flags);
+                let scope = if element.attr("itemscope").is_some() {
+                    Some(node.id())
+                } else {
+                    parent.scope
+                };
+                stack.push(Context { flags, scope });
             }
             Edge::Close(node) => {
                 if let Node::Element(_) = node.value() {
-                    let flags = stack.pop().unwrap_or(0);
-                    let parent = stack.last().copied().unwrap_or(0);
+                    let flags = stack.pop().unwrap_or_default().flags;
+                    let parent = stack.last().copied().unwrap_or_default().flags;
                     if flags & IN_ITEM_AUTHOR != 0 && parent & IN_ITEM_AUTHOR == 0 {
                         item_author_open.clear();
                     }
@@ -120,10 +138,10 @@ fn visit(
     facts: &mut Facts,
     node: NodeRef<'_, Node>,
     element: &scraper::node::Element,
-    parent: u8,
+    parent: Context,
     item_author_open: &mut Vec<(usize, bool)>,
 ) -> u8 {
-    let mut flags = parent;
+    let mut flags = parent.flags;
     let name = element.name();
     let mut class_id = String::new();
     let mut rel = None;
@@ -163,23 +181,16 @@ fn visit(
                 .map(str::to_owned);
         }
         "meta" => {
+            // Microdata `<meta itemprop>` is read with the other microdata
+            // below (in the head too), not as a page-level `<meta name>`.
             let key = element
                 .attr("property")
                 .or_else(|| element.attr("name"))
-                .or(itemprop)
                 .or_else(|| element.attr("http-equiv"));
             if let (Some(key), Some(value)) = (key, content) {
                 let value = collapse(value);
                 if !value.is_empty() {
-                    let key = key.trim().to_ascii_lowercase();
-                    if flags & IN_ITEM_AUTHOR != 0
-                        && key == "name"
-                        && let Some(open) = item_author_open.last_mut()
-                    {
-                        facts.item_authors[open.0] = value.clone();
-                        open.1 = true;
-                    }
-                    facts.metas.push((key, value));
+                    facts.metas.push((key.trim().to_ascii_lowercase(), value));
                 }
             }
         }
@@ -217,14 +228,16 @@ fn visit(
         _ => {}
     }
 
-    if flags & IN_HEAD != 0 {
-        return flags;
-    }
-    if !class_id.is_empty() && is_chrome(&class_id) {
+    if flags & IN_HEAD == 0 && !class_id.is_empty() && is_chrome(&class_id) {
         flags |= IN_CHROME;
     }
-    if itemtype.is_some_and(|t| t.contains("Article") || t.contains("BlogPosting")) {
-        flags |= IN_ARTICLE;
+    if let Some(itemtype) = itemtype {
+        if itemtype.contains("Article") || itemtype.contains("BlogPosting") {
+            flags |= IN_ARTICLE;
+            flags &= !IN_FOREIGN_ITEM;
+        } else if FOREIGN_ITEMS.iter().any(|t| itemtype.contains(t)) {
+            flags |= IN_FOREIGN_ITEM;
+        }
     }
     let context = flags;
     let found = move |text: String, hint: bool| Found {
@@ -234,6 +247,20 @@ fn visit(
         hint,
     };
 
+    if let Some(itemprop) = itemprop {
+        read_microdata(
+            facts,
+            node,
+            itemprop,
+            content.or(datetime),
+            parent,
+            &mut flags,
+            item_author_open,
+        );
+    }
+    if flags & IN_HEAD != 0 {
+        return flags;
+    }
     if name == "h1"
         && facts.h1s.len() < MAX_CANDIDATES
         && let Some(text) = text_of(node, HEADING_MAX_CHARS)
@@ -251,53 +278,6 @@ fn visit(
             .or_else(|| text_of(node, 80).map(|t| t.replace('\n', " ")));
         if let Some(value) = value {
             facts.times.push(found(value, published_hint));
-        }
-    }
-    if let Some(itemprop) = itemprop {
-        for prop in itemprop.split_ascii_whitespace() {
-            let value = || {
-                content
-                    .or(datetime)
-                    .map(collapse)
-                    .or_else(|| text_of(node, BYLINE_MAX_CHARS))
-                    .filter(|v| !v.is_empty())
-            };
-            match prop {
-                "author" | "creator" if flags & IN_ITEM_AUTHOR == 0 => {
-                    flags |= IN_ITEM_AUTHOR;
-                    if facts.item_authors.len() < MAX_CANDIDATES
-                        && let Some(v) = value()
-                    {
-                        facts.item_authors.push(v);
-                        item_author_open.push((facts.item_authors.len() - 1, false));
-                    }
-                }
-                "name" if flags & IN_ITEM_AUTHOR != 0 => {
-                    if let Some(open) = item_author_open.last_mut()
-                        && !open.1
-                        && let Some(v) = value()
-                    {
-                        facts.item_authors[open.0] = v;
-                        open.1 = true;
-                    }
-                }
-                "datePublished" | "dateCreated" => {
-                    if let Some(v) = value() {
-                        facts.item_published.push(v);
-                    }
-                }
-                "dateModified" => {
-                    if let Some(v) = value() {
-                        facts.item_modified.push(v);
-                    }
-                }
-                "headline" => {
-                    if let Some(v) = value() {
-                        facts.item_headlines.push(v.replace('\n', " "));
-                    }
-                }
-                _ => {}
-            }
         }
     }
     if name == "a"
@@ -328,12 +308,82 @@ fn visit(
     flags
 }
 
+/// Reads one element's microdata properties (`itemprop`), which may sit
+/// on `<meta>` in the head as well as on visible elements.
+fn read_microdata(
+    facts: &mut Facts,
+    node: NodeRef<'_, Node>,
+    itemprop: &str,
+    content: Option<&str>,
+    parent: Context,
+    flags: &mut u8,
+    item_author_open: &mut Vec<(usize, bool)>,
+) {
+    for prop in itemprop.split_ascii_whitespace() {
+        let value = || {
+            content
+                .map(collapse)
+                .or_else(|| text_of(node, BYLINE_MAX_CHARS))
+                .filter(|v| !v.is_empty())
+        };
+        match prop {
+            "author" | "creator" if *flags & (IN_ITEM_AUTHOR | IN_FOREIGN_ITEM) == 0 => {
+                *flags |= IN_ITEM_AUTHOR;
+                if facts.item_authors.len() < MAX_CANDIDATES
+                    && let Some(v) = value()
+                {
+                    facts.item_authors.push((v, parent.scope));
+                    item_author_open.push((facts.item_authors.len() - 1, false));
+                }
+            }
+            "name" if *flags & IN_ITEM_AUTHOR != 0 => {
+                if let Some(open) = item_author_open.last_mut()
+                    && !open.1
+                    && let Some(v) = value()
+                {
+                    facts.item_authors[open.0].0 = v;
+                    open.1 = true;
+                }
+            }
+            "datePublished" | "dateCreated" => {
+                if let Some(v) = value() {
+                    facts.item_published.push(v);
+                }
+            }
+            "dateModified" => {
+                if let Some(v) = value() {
+                    facts.item_modified.push(v);
+                }
+            }
+            "headline" => {
+                if let Some(v) = value() {
+                    facts.item_headlines.push(v.replace('\n', " "));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Microdata item types whose `author` is not the article's.
+const FOREIGN_ITEMS: [&str; 9] = [
+    "ImageObject",
+    "VideoObject",
+    "MediaObject",
+    "Comment",
+    "Review",
+    "Rating",
+    "Claim",
+    "Recipe",
+    "Product",
+];
+
 /// Whether a lowercased class/id string names a byline or author element.
 fn is_byline(class_id: &str) -> bool {
     const YES: [&str; 5] = ["byline", "author", "autor", "auteur", "writer"];
-    const NO: [&str; 14] = [
+    const NO: [&str; 15] = [
         "avatar", "image", "img", "photo", "pic", "bio", "comment", "social", "share", "follow",
-        "twitter", "email", "desc", "about",
+        "twitter", "email", "desc", "about", "quote",
     ];
     YES.iter().any(|y| class_id.contains(y)) && !NO.iter().any(|n| class_id.contains(n))
 }
@@ -489,7 +539,8 @@ mod tests {
             <span itemprop="datePublished" content="2024-05-02">2 May</span>"#,
         );
         let facts = collect(&html);
-        assert_eq!(facts.item_authors, vec!["Jane Roe".to_owned()]);
+        assert_eq!(facts.item_authors.len(), 1);
+        assert_eq!(facts.item_authors[0].0, "Jane Roe");
         assert_eq!(facts.item_published, vec!["2024-05-02".to_owned()]);
     }
 

@@ -40,12 +40,16 @@ pub(super) fn choose(sources: &Sources<'_>) -> Option<String> {
     let title_tag = sources.title_tag.map(strip).filter(|t| !t.is_empty());
     // A visible h1 confirmed by a declared title or by <title> is the
     // headline as shown; a site-wide h1 (the logo) matches nothing.
-    let references: Vec<&str> = declared
-        .iter()
-        .map(String::as_str)
-        .chain(title_tag.as_deref())
-        .chain(sources.title_tag)
-        .collect();
+    // Only the first declared title is a reference when there is one: a
+    // later source agreeing with the h1 does not outvote it.
+    let references: Vec<&str> = match declared.first() {
+        Some(first) => vec![first.as_str()],
+        None => title_tag
+            .as_deref()
+            .into_iter()
+            .chain(sources.title_tag)
+            .collect(),
+    };
     for h1 in &sources.h1s {
         let key = key(h1);
         if key.is_empty() {
