@@ -111,8 +111,9 @@ pub(super) fn collect(document: &Html) -> Facts {
                     continue;
                 };
                 let parent = stack.last().copied().unwrap_or_default();
-                let flags = visit(&mut facts, node, element, parent, &mut item_author_open);
-                let scope = if element.attr("itemscope").is_some() {
+                let (flags, itemscope) =
+                    visit(&mut facts, node, element, parent, &mut item_author_open);
+                let scope = if itemscope {
                     Some(node.id())
                 } else {
                     parent.scope
@@ -133,17 +134,20 @@ pub(super) fn collect(document: &Html) -> Facts {
     facts
 }
 
-/// Records what one element tells and returns its context flags.
+/// Records what one element tells; returns its context flags and whether
+/// it has `itemscope`.
 fn visit(
     facts: &mut Facts,
     node: NodeRef<'_, Node>,
     element: &scraper::node::Element,
     parent: Context,
     item_author_open: &mut Vec<(usize, bool)>,
-) -> u8 {
+) -> (u8, bool) {
     let mut flags = parent.flags;
     let name = element.name();
-    let mut class_id = String::new();
+    // Keyword classes found in `class` and `id`, from one scan of each.
+    let mut words = 0u8;
+    let mut itemscope = false;
     let mut rel = None;
     let mut itemprop = None;
     let mut itemtype = None;
@@ -152,12 +156,8 @@ fn visit(
     let mut pubdate = false;
     for (key, value) in element.attrs() {
         match key {
-            "class" | "id" => {
-                if !class_id.is_empty() {
-                    class_id.push(' ');
-                }
-                class_id.push_str(value);
-            }
+            "class" | "id" => words |= scan_keywords(value.as_bytes()),
+            "itemscope" => itemscope = true,
             "rel" => rel = Some(value),
             "itemprop" => itemprop = Some(value),
             "itemtype" => itemtype = Some(value),
@@ -167,7 +167,6 @@ fn visit(
             _ => {}
         }
     }
-    class_id.make_ascii_lowercase();
 
     match name {
         "head" => flags |= IN_HEAD,
@@ -222,13 +221,13 @@ fn visit(
                 }
                 facts.json_ld.push(body);
             }
-            return flags;
+            return (flags, itemscope);
         }
-        "style" | "noscript" | "template" => return flags,
+        "style" | "noscript" | "template" => return (flags, itemscope),
         _ => {}
     }
 
-    if flags & IN_HEAD == 0 && !class_id.is_empty() && is_chrome(&class_id) {
+    if flags & IN_HEAD == 0 && words & WORD_CHROME != 0 {
         flags |= IN_CHROME;
     }
     if let Some(itemtype) = itemtype {
@@ -259,7 +258,7 @@ fn visit(
         );
     }
     if flags & IN_HEAD != 0 {
-        return flags;
+        return (flags, itemscope);
     }
     if name == "h1"
         && facts.h1s.len() < MAX_CANDIDATES
@@ -269,8 +268,7 @@ fn visit(
     }
     let published_hint = pubdate
         || itemprop.is_some_and(|p| p.contains("datePublished"))
-        || class_id.contains("publish")
-        || class_id.contains("pubdate");
+        || words & WORD_PUBLISHED != 0;
     if (name == "time" || pubdate) && facts.times.len() < MAX_CANDIDATES {
         let value = datetime
             .map(collapse)
@@ -288,10 +286,9 @@ fn visit(
         facts.rel_authors.push(found(text, false));
     }
     if flags & IN_BYLINE == 0
-        && !class_id.is_empty()
+        && words & (WORD_BYLINE | WORD_NOT_BYLINE) == WORD_BYLINE
         && facts.bylines.len() < MAX_CANDIDATES
         && facts.byline_misses < MAX_CANDIDATES
-        && is_byline(&class_id)
         && !matches!(
             name,
             "img" | "picture" | "figure" | "button" | "svg" | "form"
@@ -305,7 +302,7 @@ fn visit(
             None => facts.byline_misses += 1,
         }
     }
-    flags
+    (flags, itemscope)
 }
 
 /// Reads one element's microdata properties (`itemprop`), which may sit
@@ -378,30 +375,68 @@ const FOREIGN_ITEMS: [&str; 9] = [
     "Product",
 ];
 
-/// Whether a lowercased class/id string names a byline or author element.
-fn is_byline(class_id: &str) -> bool {
-    const YES: [&str; 5] = ["byline", "author", "autor", "auteur", "writer"];
-    const NO: [&str; 15] = [
-        "avatar", "image", "img", "photo", "pic", "bio", "comment", "social", "share", "follow",
-        "twitter", "email", "desc", "about", "quote",
-    ];
-    YES.iter().any(|y| class_id.contains(y)) && !NO.iter().any(|n| class_id.contains(n))
+/// `class`/`id` keyword classes (bits of [`scan_keywords`]'s result).
+const WORD_BYLINE: u8 = 1;
+/// Words that disqualify a byline match: author avatars, bios, comments.
+const WORD_NOT_BYLINE: u8 = 2;
+/// Page chrome whose dates and names belong to other articles or readers.
+const WORD_CHROME: u8 = 4;
+/// A publication-date element.
+const WORD_PUBLISHED: u8 = 8;
+
+/// Keywords by first letter, each with its classes. Matching is by
+/// substring and ASCII case-insensitive, so "ArticleByline__name" and
+/// "post-author" count; one table lookup per byte keeps this a single pass
+/// over the attribute instead of one search per keyword.
+fn keywords_starting(byte: u8) -> &'static [(&'static [u8], u8)] {
+    match byte {
+        b'a' => &[
+            (b"author", WORD_BYLINE),
+            (b"autor", WORD_BYLINE),
+            (b"auteur", WORD_BYLINE),
+            (b"avatar", WORD_NOT_BYLINE),
+            (b"about", WORD_NOT_BYLINE),
+        ],
+        b'b' => &[(b"byline", WORD_BYLINE), (b"bio", WORD_NOT_BYLINE)],
+        b'c' => &[(b"comment", WORD_NOT_BYLINE | WORD_CHROME)],
+        b'd' => &[(b"desc", WORD_NOT_BYLINE)],
+        b'e' => &[(b"email", WORD_NOT_BYLINE)],
+        b'f' => &[(b"follow", WORD_NOT_BYLINE), (b"footer", WORD_CHROME)],
+        b'i' => &[(b"image", WORD_NOT_BYLINE), (b"img", WORD_NOT_BYLINE)],
+        b'm' => &[(b"most-read", WORD_CHROME)],
+        b'n' => &[(b"newsletter", WORD_CHROME)],
+        b'p' => &[
+            (b"photo", WORD_NOT_BYLINE),
+            (b"pic", WORD_NOT_BYLINE),
+            (b"publish", WORD_PUBLISHED),
+            (b"pubdate", WORD_PUBLISHED),
+        ],
+        b'q' => &[(b"quote", WORD_NOT_BYLINE)],
+        b'r' => &[(b"related", WORD_CHROME), (b"recommend", WORD_CHROME)],
+        b's' => &[
+            (b"social", WORD_NOT_BYLINE),
+            (b"share", WORD_NOT_BYLINE),
+            (b"sidebar", WORD_CHROME),
+        ],
+        b't' => &[(b"twitter", WORD_NOT_BYLINE), (b"teaser", WORD_CHROME)],
+        b'w' => &[(b"writer", WORD_BYLINE)],
+        _ => &[],
+    }
 }
 
-/// Whether a lowercased class/id string names page chrome whose dates and
-/// names belong to other articles or to readers.
-fn is_chrome(class_id: &str) -> bool {
-    const CHROME: [&str; 8] = [
-        "related",
-        "recommend",
-        "comment",
-        "sidebar",
-        "teaser",
-        "footer",
-        "newsletter",
-        "most-read",
-    ];
-    CHROME.iter().any(|c| class_id.contains(c))
+/// The keyword classes present in a `class` or `id` value.
+fn scan_keywords(value: &[u8]) -> u8 {
+    let mut found = 0;
+    for at in 0..value.len() {
+        for (keyword, class) in keywords_starting(value[at].to_ascii_lowercase()) {
+            if value.len() - at >= keyword.len()
+                && value[at..at + keyword.len()].eq_ignore_ascii_case(keyword)
+            {
+                found |= class;
+            }
+        }
+    }
+    found
 }
 
 /// The text below a node, whitespace collapsed, with a line break between
@@ -542,6 +577,18 @@ mod tests {
         assert_eq!(facts.item_authors.len(), 1);
         assert_eq!(facts.item_authors[0].0, "Jane Roe");
         assert_eq!(facts.item_published, vec!["2024-05-02".to_owned()]);
+    }
+
+    #[test]
+    fn keywords_are_found_in_any_case() {
+        assert_eq!(scan_keywords(b"ArticleByline__name"), WORD_BYLINE);
+        assert_eq!(
+            scan_keywords(b"author-avatar"),
+            WORD_BYLINE | WORD_NOT_BYLINE
+        );
+        assert_eq!(scan_keywords(b"Related-Stories"), WORD_CHROME);
+        assert_eq!(scan_keywords(b"date-published"), WORD_PUBLISHED);
+        assert_eq!(scan_keywords(b"x"), 0);
     }
 
     #[test]

@@ -203,6 +203,7 @@ fn is_article_type(t: &str) -> bool {
                 | "SocialMediaPosting"
                 | "Report"
                 | "DiscussionForumPosting"
+                | "ClaimReview"
         )
 }
 

@@ -109,6 +109,15 @@ pub fn extract(document: &Html, base: Option<&Url>) -> Metadata {
         .and_then(dates::normalize)
         .or_else(|| all_meta(&facts, PUBLISHED_KEYS).find_map(dates::normalize))
         .or_else(|| {
+            // Vendor variants of the same keys ("article:published:time",
+            // "publish-datetime", ...).
+            facts
+                .metas
+                .iter()
+                .filter(|(k, _)| is_published_key(k))
+                .find_map(|(_, v)| dates::normalize(v))
+        })
+        .or_else(|| {
             facts
                 .item_published
                 .iter()
@@ -210,6 +219,14 @@ const PUBLISHED_KEYS: &[&str] = &[
     "published_time",
     "cxenseparse:recs:publishtime",
 ];
+
+/// Whether an unlisted `<meta>` key names a publication date or time.
+fn is_published_key(key: &str) -> bool {
+    (key.contains("publish") || key.contains("pubdate"))
+        && (key.contains("time") || key.contains("date"))
+        && !key.contains("modif")
+        && !key.contains("update")
+}
 
 /// `<meta>` keys that give the modification time.
 const MODIFIED_KEYS: &[&str] = &[
