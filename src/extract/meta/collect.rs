@@ -424,11 +424,21 @@ fn keywords_starting(byte: u8) -> &'static [(&'static [u8], u8)] {
     }
 }
 
-/// The keyword classes present in a `class` or `id` value.
+/// The keyword classes present in a `class` or `id` value. Keywords are
+/// looked for only where a word starts (after a non-alphanumeric byte, or
+/// at a lowercase-to-uppercase step as in "articleByline"): long utility
+/// class lists then cost one comparison per byte.
 fn scan_keywords(value: &[u8]) -> u8 {
     let mut found = 0;
-    for at in 0..value.len() {
-        for (keyword, class) in keywords_starting(value[at].to_ascii_lowercase()) {
+    let mut previous = b' ';
+    for (at, &byte) in value.iter().enumerate() {
+        let starts_word = !previous.is_ascii_alphanumeric()
+            || (previous.is_ascii_lowercase() && byte.is_ascii_uppercase());
+        previous = byte;
+        if !starts_word {
+            continue;
+        }
+        for (keyword, class) in keywords_starting(byte.to_ascii_lowercase()) {
             if value.len() - at >= keyword.len()
                 && value[at..at + keyword.len()].eq_ignore_ascii_case(keyword)
             {
@@ -589,6 +599,8 @@ mod tests {
         assert_eq!(scan_keywords(b"Related-Stories"), WORD_CHROME);
         assert_eq!(scan_keywords(b"date-published"), WORD_PUBLISHED);
         assert_eq!(scan_keywords(b"x"), 0);
+        // Inside a word is not a keyword: "subscribe" holds no "bio".
+        assert_eq!(scan_keywords(b"subscribe vprofile"), 0);
     }
 
     #[test]
