@@ -263,6 +263,20 @@ fn read_authors(
 ) -> (Vec<String>, Vec<String>) {
     let visible: Vec<&Found> = facts.bylines.iter().filter(|b| !b.in_chrome).collect();
     let byline_texts: Vec<String> = visible.iter().map(|b| b.text.clone()).collect();
+    let from_json_ld = || {
+        // Persons, plus organizations credited beside them that are not the
+        // site itself (a news agency: "Jane Roe, Wire Agency").
+        let mut names = ld.person_authors.clone();
+        if !names.is_empty() {
+            names.extend(
+                ld.org_authors
+                    .iter()
+                    .filter(|o| !names_site(o, site_keys))
+                    .cloned(),
+            );
+        }
+        authors::from_declared(&names)
+    };
     let from_meta = || {
         AUTHOR_KEYS
             .iter()
@@ -305,7 +319,7 @@ fn read_authors(
     };
     // (names, whether the source is a visible byline)
     let sources: [(&dyn Fn() -> Vec<String>, bool); 6] = [
-        (&|| authors::from_declared(&ld.person_authors), false),
+        (&from_json_ld, false),
         (&from_meta, false),
         (&from_microdata, false),
         (&from_rel, false),

@@ -101,3 +101,27 @@ fn nothing_is_invented() {
     );
     assert_eq!(meta, Metadata::default());
 }
+
+#[test]
+fn agency_credited_beside_a_person_is_kept_but_not_the_site() {
+    let page = r#"<html><head><meta property="og:site_name" content="Example Daily">
+        <script type="application/ld+json">{"@type":"NewsArticle","headline":"H",
+          "author":[{"@type":"Person","name":"Jane Roe"},
+                    {"@type":"Organization","name":"Wire Agency"},
+                    {"@type":"Organization","name":"Example Daily"}]}</script>
+        </head><body></body></html>"#;
+    let meta = meta_of(page, "https://exampledaily.example/a");
+    assert_eq!(meta.authors, vec!["Jane Roe", "Wire Agency"]);
+}
+
+#[test]
+fn site_credit_yields_to_a_visible_person_byline() {
+    let page = r#"<html><head><meta name="author" content="exampledaily.example">
+        </head><body><article><h1>H</h1>
+        <p class="author">von Max Muster, EXAMPLEDAILY REGIONAL</p></article></body></html>"#;
+    let meta = meta_of(page, "https://exampledaily.example/a");
+    assert_eq!(meta.authors, vec!["Max Muster"]);
+    let only_site = r#"<html><head><meta name="author" content="Example Daily"></head></html>"#;
+    let meta = meta_of(only_site, "https://exampledaily.example/a");
+    assert_eq!(meta.authors, vec!["Example Daily"]);
+}
