@@ -348,6 +348,12 @@ fn read_authors(
         {
             continue;
         }
+        // Beside other credits, a bare site label ("example.com") only
+        // repeats the site; a person-shaped name is kept even if it matches.
+        let names = names
+            .into_iter()
+            .filter(|n| !names_site(n, site_keys) || authors::is_cased_full_name(n))
+            .collect();
         return (names, byline_texts);
     }
     (site_only.unwrap_or_default(), byline_texts)

@@ -125,3 +125,11 @@ fn site_credit_yields_to_a_visible_person_byline() {
     let meta = meta_of(only_site, "https://exampledaily.example/a");
     assert_eq!(meta.authors, vec!["Example Daily"]);
 }
+
+#[test]
+fn a_bare_site_label_beside_a_person_is_dropped() {
+    let page = r#"<html><head><meta property="og:site_name" content="example.org">
+        <meta name="author" content="Jane Roe, example.org"></head></html>"#;
+    let meta = meta_of(page, "https://www.example.org/a");
+    assert_eq!(meta.authors, vec!["Jane Roe"]);
+}
