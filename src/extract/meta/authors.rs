@@ -228,13 +228,16 @@ pub(super) fn clean_name(raw: &str) -> Option<String> {
 
 /// Removes one leading "By"-like word.
 fn strip_prefix_word(name: &str) -> String {
-    let lower = name.to_lowercase();
     for prefix in PREFIXES {
-        if let Some(rest) = lower.strip_prefix(prefix)
+        // Prefixes are ASCII, so an ASCII comparison keeps byte offsets
+        // valid in the original text.
+        if let Some(rest) = name
+            .get(..prefix.len())
+            .filter(|head| head.eq_ignore_ascii_case(prefix))
+            .map(|_| &name[prefix.len()..])
             && rest.starts_with([' ', ':', '\u{a0}'])
         {
-            let cut = name.len() - rest.len();
-            let remainder = name[cut..].trim_start_matches([' ', ':', '\u{a0}']);
+            let remainder = rest.trim_start_matches([' ', ':', '\u{a0}']);
             // "Di Maio" and "Av Jensen" may be names: only strip these short
             // words when a full name follows.
             if matches!(prefix, "di" | "av" | "par" | "door")
@@ -252,7 +255,9 @@ fn strip_prefix_word(name: &str) -> String {
 /// "on" whose date is in another element, "Published ..." and the like.
 fn cut_trailing(line: &str) -> String {
     let mut end = line.len();
-    let lower = line.to_lowercase();
+    // ASCII lowercasing keeps byte offsets, so positions found in `lower`
+    // are valid in `line`.
+    let lower = line.to_ascii_lowercase();
     for stop in STOP_LINES {
         if let Some(at) = lower.find(&format!(" {stop}"))
             && at < end
@@ -272,7 +277,7 @@ fn cut_trailing(line: &str) -> String {
     }
     let mut cut = line[..end].trim_end().to_owned();
     for tail in [" on", " am", " le", " el", " il", " op", " -", " |", ","] {
-        if cut.to_lowercase().ends_with(tail) {
+        if cut.to_ascii_lowercase().ends_with(tail) {
             cut.truncate(cut.len() - tail.len());
             cut = cut.trim_end().to_owned();
         }
@@ -427,6 +432,23 @@ mod tests {
         assert_eq!(
             from_declared(&["Jane Roe".to_owned(), "jane roe".to_owned()]),
             vec!["Jane Roe"]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,80}") {
+            let _ = from_byline(&text, &["site".to_owned()]);
+            let _ = from_declared(std::slice::from_ref(&text));
+            let _ = clean_name(&text);
+        }
+    }
+
+    #[test]
+    fn non_ascii_case_changes_do_not_break_offsets() {
+        assert_eq!(
+            from_byline("BY İLKER AYDIN Published", &[]),
+            vec!["İlker Aydin"]
         );
     }
 

@@ -526,6 +526,14 @@ mod tests {
         assert_eq!(facts.headline.as_deref(), Some("Inner"));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_scripts_never_panic(text in "\\PC{0,120}") {
+            let _ = read_one(&text);
+            let _ = decode_entities(&text);
+        }
+    }
+
     #[test]
     fn decodes_entities() {
         assert_eq!(

@@ -133,3 +133,16 @@ fn a_bare_site_label_beside_a_person_is_dropped() {
     let meta = meta_of(page, "https://www.example.org/a");
     assert_eq!(meta.authors, vec!["Jane Roe"]);
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_pages_never_panic(text in "\\PC{0,120}", url in "\\PC{0,40}") {
+        let page = format!(
+            r#"<html lang="{text}"><head><title>{text}</title><meta name="author" content="{text}">
+            <meta property="article:published_time" content="{text}">
+            <script type="application/ld+json">{text}</script></head>
+            <body><h1>{text}</h1><div class="byline">{text}</div><time datetime="{text}">{text}</time></body></html>"#
+        );
+        let _ = meta_of(&page, &format!("https://a.example/{url}"));
+    }
+}
