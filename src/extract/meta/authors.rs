@@ -367,13 +367,26 @@ fn fix_case(name: &str) -> String {
     out
 }
 
-/// Drops role-only entries when a real name exists, and duplicates.
+/// Academic and professional credentials written after a name ("Jane
+/// Roe, MS, RDN"); a list entry that is one of these is not a person.
+const CREDENTIALS: [&str; 24] = [
+    "md", "phd", "ms", "msc", "ma", "ba", "bsc", "rd", "rdn", "rn", "mph", "mba", "dds", "dvm",
+    "cpa", "jd", "cde", "cscs", "np", "lcsw", "psyd", "facc", "faap", "dr",
+];
+
+fn is_credential(name: &str) -> bool {
+    let word = name.trim_matches('.').replace('.', "").to_lowercase();
+    CREDENTIALS.contains(&word.as_str())
+}
+
+/// Drops role-only and credential entries when a real name exists, and
+/// duplicates.
 fn drop_roles_and_dupes(names: Vec<String>) -> Vec<String> {
-    let has_person = names.iter().any(|n| !is_role(n));
+    let has_person = names.iter().any(|n| !is_role(n) && !is_credential(n));
     let mut seen = std::collections::HashSet::new();
     names
         .into_iter()
-        .filter(|n| !has_person || !is_role(n))
+        .filter(|n| !has_person || (!is_role(n) && !is_credential(n)))
         .filter(|n| seen.insert(n.to_lowercase()))
         .collect()
 }
@@ -449,6 +462,18 @@ mod tests {
         assert_eq!(
             from_byline("BY İLKER AYDIN Published", &[]),
             vec!["İlker Aydin"]
+        );
+    }
+
+    #[test]
+    fn credentials_are_not_names() {
+        assert_eq!(
+            from_declared(&["Jane Roe, MS, RDN".to_owned()]),
+            vec!["Jane Roe"]
+        );
+        assert_eq!(
+            from_declared(&["Jane Roe, Ph.D.".to_owned()]),
+            vec!["Jane Roe"]
         );
     }
 

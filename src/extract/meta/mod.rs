@@ -386,7 +386,9 @@ fn is_generic_author(name: &str) -> bool {
         "webmaster",
         "newsroom",
     ];
-    GENERIC.contains(&name.trim().to_lowercase().as_str())
+    let lower = name.trim().to_lowercase();
+    // "siteadmin", "jdadmin": content-system accounts, not bylines.
+    GENERIC.contains(&lower.as_str()) || (!lower.contains(' ') && lower.contains("admin"))
 }
 
 /// The publication date of the best `<time>` element: a marked one in the
