@@ -14,6 +14,8 @@ use whatlang::Script;
 
 /// Characters of text looked at for detection; a few thousand decide.
 const SAMPLE_CHARS: usize = 3000;
+/// Characters looked at to tell the script of a page.
+const SCRIPT_SAMPLE_CHARS: usize = 600;
 /// Fewer letters than this in the sample and the declaration is not
 /// questioned.
 const MIN_LETTERS: usize = 100;
@@ -23,11 +25,12 @@ const MIN_LETTERS: usize = 100;
 /// `texts` are the title, description and body, in that order.
 pub fn resolve(declared: Option<String>, http: Option<&str>, texts: &[&str]) -> Option<String> {
     let declared = declared.or_else(|| http.and_then(normalize_tag));
-    let sample = sample(texts);
     match declared {
         Some(tag) => {
-            if contradicted(&tag, &sample)
-                && let Some(detected) = detect(&sample)
+            // The script is plain from a short sample; full detection runs
+            // only on the rare contradiction.
+            if contradicted(&tag, &sample(texts, SCRIPT_SAMPLE_CHARS))
+                && let Some(detected) = detect(&sample(texts, SAMPLE_CHARS))
             {
                 return Some(detected);
             }
@@ -37,17 +40,17 @@ pub fn resolve(declared: Option<String>, http: Option<&str>, texts: &[&str]) -> 
             .iter()
             .rev()
             .find_map(|t| detect(t))
-            .or_else(|| detect(&sample)),
+            .or_else(|| detect(&sample(texts, SAMPLE_CHARS))),
     }
 }
 
-/// Joins the texts up to [`SAMPLE_CHARS`] characters.
-fn sample(texts: &[&str]) -> String {
+/// Joins the texts up to `limit` characters.
+fn sample(texts: &[&str], limit: usize) -> String {
     let mut out = String::new();
     let mut chars = 0;
     for text in texts {
         for ch in text.chars() {
-            if chars >= SAMPLE_CHARS {
+            if chars >= limit {
                 return out;
             }
             out.push(ch);
