@@ -152,6 +152,63 @@ mod tests {
         assert_eq!(sniff(bytes, None), UTF_8);
     }
 
+    /// Encodes a small page in `encoding`, with or without a declaration,
+    /// and checks that decoding gives the text back.
+    fn round_trip(encoding: &'static Encoding, label: Option<&str>, body: &str) {
+        let head = label.map_or(String::new(), |l| format!("<meta charset=\"{l}\">"));
+        let page =
+            format!("<html><head>{head}<title>t</title></head><body><p>{body}</p></body></html>");
+        let (bytes, _, unmappable) = encoding.encode(&page);
+        assert!(
+            !unmappable,
+            "test text must be encodable in {}",
+            encoding.name()
+        );
+        let decoded = decode(&bytes, None);
+        // Undetected siblings that decode these texts identically (ISO-8859-7
+        // read as windows-1253) are fine; the text is what matters.
+        if label.is_some() {
+            assert_eq!(decoded.encoding, encoding, "label {label:?}");
+        }
+        assert!(
+            decoded.text.contains(body),
+            "{} read as {}",
+            encoding.name(),
+            decoded.encoding.name()
+        );
+    }
+
+    const JA: &str = "東京都は月曜日、新しい防災計画を発表した。計画では、地震や台風に備えて避難所の数を増やし、住民への情報提供を強化する。担当者は「早めの準備が大切だ」と話している。";
+    const ZH: &str = "市政府周一公布了新的防灾计划。计划提出增加避难场所数量，并加强对居民的信息服务。负责人表示，提前做好准备非常重要，各区将在下个月开展演练。";
+    const RU: &str = "Правительство в среду утвердило новые правила строительства жилья, которые вступят в силу со следующего года. Министерство заявило, что изменения коснутся всех регионов страны.";
+    const PL: &str = "Rząd przyjął w środę nowe przepisy dotyczące budownictwa mieszkaniowego, które wejdą w życie od przyszłego roku. Ministerstwo poinformowało, że zmiany obejmą wszystkie województwa, a gminy otrzymają dodatkowe środki.";
+    const FR: &str = "Le gouvernement a adopté mercredi de nouvelles règles pour la construction de logements, qui entreront en vigueur l'année prochaine. Le ministère a précisé que toutes les régions étaient concernées, même les départements d'outre-mer.";
+    const EL: &str = "Η κυβέρνηση ενέκρινε την Τετάρτη νέους κανόνες για την κατασκευή κατοικιών, οι οποίοι θα ισχύσουν από το επόμενο έτος. Το υπουργείο ανέφερε ότι οι αλλαγές αφορούν όλες τις περιφέρειες της χώρας.";
+
+    #[test]
+    fn declared_legacy_encodings_round_trip() {
+        round_trip(encoding_rs::SHIFT_JIS, Some("shift_jis"), JA);
+        round_trip(encoding_rs::EUC_JP, Some("euc-jp"), JA);
+        round_trip(encoding_rs::GB18030, Some("gb18030"), ZH);
+        round_trip(encoding_rs::GBK, Some("gbk"), ZH);
+        round_trip(encoding_rs::WINDOWS_1251, Some("windows-1251"), RU);
+        round_trip(encoding_rs::KOI8_R, Some("koi8-r"), RU);
+        round_trip(encoding_rs::ISO_8859_2, Some("iso-8859-2"), PL);
+        round_trip(encoding_rs::ISO_8859_7, Some("iso-8859-7"), EL);
+        // `iso-8859-1` is an alias of windows-1252 in browsers and here.
+        round_trip(encoding_rs::WINDOWS_1252, Some("iso-8859-1"), FR);
+    }
+
+    #[test]
+    fn undeclared_legacy_encodings_are_detected() {
+        round_trip(encoding_rs::SHIFT_JIS, None, JA);
+        round_trip(encoding_rs::GBK, None, ZH);
+        round_trip(encoding_rs::WINDOWS_1251, None, RU);
+        round_trip(encoding_rs::ISO_8859_2, None, PL);
+        round_trip(encoding_rs::WINDOWS_1252, None, FR);
+        round_trip(encoding_rs::ISO_8859_7, None, EL);
+    }
+
     #[test]
     fn invalid_bytes_do_not_panic() {
         let decoded = decode(&[0xff, 0xfe, 0x00, 0xc3], None);

@@ -86,14 +86,15 @@ pub fn extract_parsed(
     let body = body::extract(document, &metadata, base);
     let rendered = render::render(&body.blocks, base, options.markdown);
 
-    let language = metadata
-        .language
-        .clone()
-        .or_else(|| options.http_language.and_then(lang::normalize_tag))
-        .or_else(|| {
-            lang::detect(&rendered.text)
-                .or_else(|| lang::detect(metadata.title.as_deref().unwrap_or("")))
-        });
+    let language = lang::resolve(
+        metadata.language.clone(),
+        options.http_language,
+        &[
+            metadata.title.as_deref().unwrap_or(""),
+            metadata.description.as_deref().unwrap_or(""),
+            &rendered.text,
+        ],
+    );
 
     let content_hash = record::content_hash(&rendered.text);
     let url = options.url.map(str::to_owned);

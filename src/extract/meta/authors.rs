@@ -103,8 +103,10 @@ pub(super) fn from_declared(values: &[String]) -> Vec<String> {
     drop_roles_and_dupes(names)
 }
 
-/// Reads the names of a visible byline text (lines separated by `\n`).
-pub(super) fn from_byline(text: &str) -> Vec<String> {
+/// Reads the names of a visible byline text (lines separated by `\n`);
+/// `site_keys` are comparison keys of the site's names, whose mention after
+/// a person is an affiliation ("Jane Roe, EXAMPLE RADIO").
+pub(super) fn from_byline(text: &str, site_keys: &[String]) -> Vec<String> {
     let mut names = Vec::new();
     for line in text.lines() {
         let line = line.trim();
@@ -128,10 +130,10 @@ pub(super) fn from_byline(text: &str) -> Vec<String> {
             };
             // "Jane Roe, Example News": an organization after a person is
             // the person's affiliation.
-            if i > 0 && !line_names.is_empty() && is_affiliation(&name) {
+            if i > 0 && !line_names.is_empty() && is_affiliation(&name, site_keys) {
                 continue;
             }
-            if looks_like_person(&name) || parts.len() == 1 {
+            if looks_like_person(&name) {
                 line_names.push(name);
             }
         }
@@ -217,6 +219,7 @@ pub(super) fn clean_name(raw: &str) -> Option<String> {
         || name.split_whitespace().count() > 7
         || !name.chars().any(char::is_alphabetic)
         || name.starts_with(|c: char| c.is_ascii_digit())
+        || raw.trim_start().starts_with('(')
     {
         return None;
     }
@@ -225,13 +228,16 @@ pub(super) fn clean_name(raw: &str) -> Option<String> {
 
 /// Removes one leading "By"-like word.
 fn strip_prefix_word(name: &str) -> String {
-    let lower = name.to_lowercase();
     for prefix in PREFIXES {
-        if let Some(rest) = lower.strip_prefix(prefix)
+        // Prefixes are ASCII, so an ASCII comparison keeps byte offsets
+        // valid in the original text.
+        if let Some(rest) = name
+            .get(..prefix.len())
+            .filter(|head| head.eq_ignore_ascii_case(prefix))
+            .map(|_| &name[prefix.len()..])
             && rest.starts_with([' ', ':', '\u{a0}'])
         {
-            let cut = name.len() - rest.len();
-            let remainder = name[cut..].trim_start_matches([' ', ':', '\u{a0}']);
+            let remainder = rest.trim_start_matches([' ', ':', '\u{a0}']);
             // "Di Maio" and "Av Jensen" may be names: only strip these short
             // words when a full name follows.
             if matches!(prefix, "di" | "av" | "par" | "door")
@@ -249,7 +255,9 @@ fn strip_prefix_word(name: &str) -> String {
 /// "on" whose date is in another element, "Published ..." and the like.
 fn cut_trailing(line: &str) -> String {
     let mut end = line.len();
-    let lower = line.to_lowercase();
+    // ASCII lowercasing keeps byte offsets, so positions found in `lower`
+    // are valid in `line`.
+    let lower = line.to_ascii_lowercase();
     for stop in STOP_LINES {
         if let Some(at) = lower.find(&format!(" {stop}"))
             && at < end
@@ -269,7 +277,7 @@ fn cut_trailing(line: &str) -> String {
     }
     let mut cut = line[..end].trim_end().to_owned();
     for tail in [" on", " am", " le", " el", " il", " op", " -", " |", ","] {
-        if cut.to_lowercase().ends_with(tail) {
+        if cut.to_ascii_lowercase().ends_with(tail) {
             cut.truncate(cut.len() - tail.len());
             cut = cut.trim_end().to_owned();
         }
@@ -291,9 +299,13 @@ fn is_role(name: &str) -> bool {
         .all(|w| ROLE_WORDS.contains(&w.to_lowercase().trim_matches('.')))
 }
 
-fn is_affiliation(name: &str) -> bool {
+fn is_affiliation(name: &str, site_keys: &[String]) -> bool {
     name.split(|c: char| c.is_whitespace() || c == '-')
-        .any(|w| AFFILIATION_WORDS.contains(&w.to_lowercase().as_str()))
+        .any(|w| {
+            let w = w.to_lowercase();
+            AFFILIATION_WORDS.contains(&w.as_str())
+                || (w.chars().count() >= 3 && site_keys.iter().any(|s| s.contains(&w)))
+        })
 }
 
 /// Two to five words, each starting with an uppercase letter or a
@@ -315,6 +327,17 @@ fn looks_like_person(name: &str) -> bool {
             None => false,
         }
     })
+}
+
+/// A name of two or more words in a script with letter case, each word
+/// capitalized: the shape of a person's name.
+pub(super) fn is_cased_full_name(name: &str) -> bool {
+    name.split_whitespace().count() >= 2
+        && looks_like_person(name)
+        && name
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .all(|c| c.is_uppercase() || c.is_lowercase())
 }
 
 /// Title-cases a name written in capitals ("JANE ROE" -> "Jane Roe");
@@ -344,13 +367,26 @@ fn fix_case(name: &str) -> String {
     out
 }
 
-/// Drops role-only entries when a real name exists, and duplicates.
+/// Academic and professional credentials written after a name ("Jane
+/// Roe, MS, RDN"); a list entry that is one of these is not a person.
+const CREDENTIALS: [&str; 24] = [
+    "md", "phd", "ms", "msc", "ma", "ba", "bsc", "rd", "rdn", "rn", "mph", "mba", "dds", "dvm",
+    "cpa", "jd", "cde", "cscs", "np", "lcsw", "psyd", "facc", "faap", "dr",
+];
+
+fn is_credential(name: &str) -> bool {
+    let word = name.trim_matches('.').replace('.', "").to_lowercase();
+    CREDENTIALS.contains(&word.as_str())
+}
+
+/// Drops role-only and credential entries when a real name exists, and
+/// duplicates.
 fn drop_roles_and_dupes(names: Vec<String>) -> Vec<String> {
-    let has_person = names.iter().any(|n| !is_role(n));
+    let has_person = names.iter().any(|n| !is_role(n) && !is_credential(n));
     let mut seen = std::collections::HashSet::new();
     names
         .into_iter()
-        .filter(|n| !has_person || !is_role(n))
+        .filter(|n| !has_person || (!is_role(n) && !is_credential(n)))
         .filter(|n| seen.insert(n.to_lowercase()))
         .collect()
 }
@@ -359,10 +395,14 @@ fn drop_roles_and_dupes(names: Vec<String>) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn from_byline_test(text: &str) -> Vec<String> {
+        from_byline(text, &["exampleradiocom".to_owned()])
+    }
+
     #[test]
     fn seed_shaped_byline_gives_the_person_only() {
         assert_eq!(
-            from_byline("Jane Roe, Example News on\nPublished in News & Features"),
+            from_byline_test("Jane Roe, Example News on\nPublished in News & Features"),
             vec!["Jane Roe"]
         );
     }
@@ -370,20 +410,23 @@ mod tests {
     #[test]
     fn byline_prefixes_dates_and_lists() {
         assert_eq!(
-            from_byline("By JANE ROE and John Doe\nMay 2, 2024"),
+            from_byline_test("By JANE ROE and John Doe\nMay 2, 2024"),
             vec!["Jane Roe", "John Doe"]
         );
         assert_eq!(
-            from_byline("Von Max Muster | 02.05.2024, 10:00 Uhr"),
+            from_byline_test("Von Max Muster | 02.05.2024, 10:00 Uhr"),
             vec!["Max Muster"]
         );
         assert_eq!(
-            from_byline("Par Marie Dupont et Jean Martin"),
+            from_byline_test("Par Marie Dupont et Jean Martin"),
             vec!["Marie Dupont", "Jean Martin"]
         );
-        assert_eq!(from_byline("By Jane Roe, Staff Writer"), vec!["Jane Roe"]);
         assert_eq!(
-            from_byline("Published 2 May 2024\nBy Jane Roe"),
+            from_byline_test("By Jane Roe, Staff Writer"),
+            vec!["Jane Roe"]
+        );
+        assert_eq!(
+            from_byline_test("Published 2 May 2024\nBy Jane Roe"),
             vec!["Jane Roe"]
         );
     }
@@ -405,12 +448,45 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,80}") {
+            let _ = from_byline(&text, &["site".to_owned()]);
+            let _ = from_declared(std::slice::from_ref(&text));
+            let _ = clean_name(&text);
+        }
+    }
+
+    #[test]
+    fn non_ascii_case_changes_do_not_break_offsets() {
+        assert_eq!(
+            from_byline("BY İLKER AYDIN Published", &[]),
+            vec!["İlker Aydin"]
+        );
+    }
+
+    #[test]
+    fn credentials_are_not_names() {
+        assert_eq!(
+            from_declared(&["Jane Roe, MS, RDN".to_owned()]),
+            vec!["Jane Roe"]
+        );
+        assert_eq!(
+            from_declared(&["Jane Roe, Ph.D.".to_owned()]),
+            vec!["Jane Roe"]
+        );
+    }
+
     #[test]
     fn org_bylines_survive_when_alone() {
         assert_eq!(
             from_declared(&["Associated Press".to_owned()]),
             vec!["Associated Press"]
         );
-        assert_eq!(from_byline("By Staff"), vec!["Staff"]);
+        assert_eq!(from_byline_test("By Staff"), vec!["Staff"]);
+        assert_eq!(
+            from_byline_test("By Jane Roe, EXAMPLE RADIO"),
+            vec!["Jane Roe"]
+        );
     }
 }

@@ -9,8 +9,8 @@
 //! need them, and with a length cap, so the cost stays a small fraction of
 //! the parse.
 
-use ego_tree::NodeRef;
 use ego_tree::iter::Edge;
+use ego_tree::{NodeId, NodeRef};
 use scraper::{Html, Node};
 
 /// Longest text kept from a byline-looking element; longer ones are author
@@ -44,8 +44,10 @@ pub(super) struct Facts {
     /// else text.
     pub times: Vec<Found>,
     /// Microdata authors: the `name` inside an `itemprop=author` element, or
-    /// its text, or its `content`.
-    pub item_authors: Vec<String>,
+    /// its text, or its `content`; with the item they belong to (the
+    /// nearest `itemscope` ancestor), since teasers of other articles carry
+    /// authors too.
+    pub item_authors: Vec<(String, Option<NodeId>)>,
     /// Microdata `datePublished` values.
     pub item_published: Vec<String>,
     /// Microdata `dateModified` values.
@@ -82,12 +84,23 @@ const IN_CHROME: u8 = 4;
 const IN_BYLINE: u8 = 8;
 const IN_ITEM_AUTHOR: u8 = 16;
 const IN_SVG: u8 = 32;
+/// Inside a microdata item that is not the article: an image, a video, a
+/// comment, a review. Its `author` is a photographer or a reader.
+const IN_FOREIGN_ITEM: u8 = 64;
+
+/// What an open element passes on to its descendants.
+#[derive(Debug, Clone, Copy, Default)]
+struct Context {
+    flags: u8,
+    /// The nearest element with `itemscope`, this one included.
+    scope: Option<NodeId>,
+}
 
 /// Walks the document once and returns its facts.
 pub(super) fn collect(document: &Html) -> Facts {
     let mut facts = Facts::default();
     // Context flags of the open elements; the top is the innermost.
-    let mut stack: Vec<u8> = Vec::with_capacity(64);
+    let mut stack: Vec<Context> = Vec::with_capacity(64);
     // Index in `item_authors` of the innermost open `itemprop=author`
     // element, and whether a `name` inside it was already taken.
     let mut item_author_open: Vec<(usize, bool)> = Vec::new();
@@ -97,14 +110,20 @@ pub(super) fn collect(document: &Html) -> Facts {
                 let Node::Element(element) = node.value() else {
                     continue;
                 };
-                let parent = stack.last().copied().unwrap_or(0);
-                let flags = visit(&mut facts, node, element, parent, &mut item_author_open);
-                stack.push(flags);
+                let parent = stack.last().copied().unwrap_or_default();
+                let (flags, itemscope) =
+                    visit(&mut facts, node, element, parent, &mut item_author_open);
+                let scope = if itemscope {
+                    Some(node.id())
+                } else {
+                    parent.scope
+                };
+                stack.push(Context { flags, scope });
             }
             Edge::Close(node) => {
                 if let Node::Element(_) = node.value() {
-                    let flags = stack.pop().unwrap_or(0);
-                    let parent = stack.last().copied().unwrap_or(0);
+                    let flags = stack.pop().unwrap_or_default().flags;
+                    let parent = stack.last().copied().unwrap_or_default().flags;
                     if flags & IN_ITEM_AUTHOR != 0 && parent & IN_ITEM_AUTHOR == 0 {
                         item_author_open.clear();
                     }
@@ -115,17 +134,20 @@ pub(super) fn collect(document: &Html) -> Facts {
     facts
 }
 
-/// Records what one element tells and returns its context flags.
+/// Records what one element tells; returns its context flags and whether
+/// it has `itemscope`.
 fn visit(
     facts: &mut Facts,
     node: NodeRef<'_, Node>,
     element: &scraper::node::Element,
-    parent: u8,
+    parent: Context,
     item_author_open: &mut Vec<(usize, bool)>,
-) -> u8 {
-    let mut flags = parent;
+) -> (u8, bool) {
+    let mut flags = parent.flags;
     let name = element.name();
-    let mut class_id = String::new();
+    // Keyword classes found in `class` and `id`, from one scan of each.
+    let mut words = 0u8;
+    let mut itemscope = false;
     let mut rel = None;
     let mut itemprop = None;
     let mut itemtype = None;
@@ -134,12 +156,8 @@ fn visit(
     let mut pubdate = false;
     for (key, value) in element.attrs() {
         match key {
-            "class" | "id" => {
-                if !class_id.is_empty() {
-                    class_id.push(' ');
-                }
-                class_id.push_str(value);
-            }
+            "class" | "id" => words |= scan_keywords(value.as_bytes()),
+            "itemscope" => itemscope = true,
             "rel" => rel = Some(value),
             "itemprop" => itemprop = Some(value),
             "itemtype" => itemtype = Some(value),
@@ -149,7 +167,6 @@ fn visit(
             _ => {}
         }
     }
-    class_id.make_ascii_lowercase();
 
     match name {
         "head" => flags |= IN_HEAD,
@@ -163,23 +180,16 @@ fn visit(
                 .map(str::to_owned);
         }
         "meta" => {
+            // Microdata `<meta itemprop>` is read with the other microdata
+            // below (in the head too), not as a page-level `<meta name>`.
             let key = element
                 .attr("property")
                 .or_else(|| element.attr("name"))
-                .or(itemprop)
                 .or_else(|| element.attr("http-equiv"));
             if let (Some(key), Some(value)) = (key, content) {
                 let value = collapse(value);
                 if !value.is_empty() {
-                    let key = key.trim().to_ascii_lowercase();
-                    if flags & IN_ITEM_AUTHOR != 0
-                        && key == "name"
-                        && let Some(open) = item_author_open.last_mut()
-                    {
-                        facts.item_authors[open.0] = value.clone();
-                        open.1 = true;
-                    }
-                    facts.metas.push((key, value));
+                    facts.metas.push((key.trim().to_ascii_lowercase(), value));
                 }
             }
         }
@@ -211,20 +221,22 @@ fn visit(
                 }
                 facts.json_ld.push(body);
             }
-            return flags;
+            return (flags, itemscope);
         }
-        "style" | "noscript" | "template" => return flags,
+        "style" | "noscript" | "template" => return (flags, itemscope),
         _ => {}
     }
 
-    if flags & IN_HEAD != 0 {
-        return flags;
-    }
-    if !class_id.is_empty() && is_chrome(&class_id) {
+    if flags & IN_HEAD == 0 && words & WORD_CHROME != 0 {
         flags |= IN_CHROME;
     }
-    if itemtype.is_some_and(|t| t.contains("Article") || t.contains("BlogPosting")) {
-        flags |= IN_ARTICLE;
+    if let Some(itemtype) = itemtype {
+        if itemtype.contains("Article") || itemtype.contains("BlogPosting") {
+            flags |= IN_ARTICLE;
+            flags &= !IN_FOREIGN_ITEM;
+        } else if FOREIGN_ITEMS.iter().any(|t| itemtype.contains(t)) {
+            flags |= IN_FOREIGN_ITEM;
+        }
     }
     let context = flags;
     let found = move |text: String, hint: bool| Found {
@@ -234,6 +246,20 @@ fn visit(
         hint,
     };
 
+    if let Some(itemprop) = itemprop {
+        read_microdata(
+            facts,
+            node,
+            itemprop,
+            content.or(datetime),
+            parent,
+            &mut flags,
+            item_author_open,
+        );
+    }
+    if flags & IN_HEAD != 0 {
+        return (flags, itemscope);
+    }
     if name == "h1"
         && facts.h1s.len() < MAX_CANDIDATES
         && let Some(text) = text_of(node, HEADING_MAX_CHARS)
@@ -242,8 +268,7 @@ fn visit(
     }
     let published_hint = pubdate
         || itemprop.is_some_and(|p| p.contains("datePublished"))
-        || class_id.contains("publish")
-        || class_id.contains("pubdate");
+        || words & WORD_PUBLISHED != 0;
     if (name == "time" || pubdate) && facts.times.len() < MAX_CANDIDATES {
         let value = datetime
             .map(collapse)
@@ -251,53 +276,6 @@ fn visit(
             .or_else(|| text_of(node, 80).map(|t| t.replace('\n', " ")));
         if let Some(value) = value {
             facts.times.push(found(value, published_hint));
-        }
-    }
-    if let Some(itemprop) = itemprop {
-        for prop in itemprop.split_ascii_whitespace() {
-            let value = || {
-                content
-                    .or(datetime)
-                    .map(collapse)
-                    .or_else(|| text_of(node, BYLINE_MAX_CHARS))
-                    .filter(|v| !v.is_empty())
-            };
-            match prop {
-                "author" | "creator" if flags & IN_ITEM_AUTHOR == 0 => {
-                    flags |= IN_ITEM_AUTHOR;
-                    if facts.item_authors.len() < MAX_CANDIDATES
-                        && let Some(v) = value()
-                    {
-                        facts.item_authors.push(v);
-                        item_author_open.push((facts.item_authors.len() - 1, false));
-                    }
-                }
-                "name" if flags & IN_ITEM_AUTHOR != 0 => {
-                    if let Some(open) = item_author_open.last_mut()
-                        && !open.1
-                        && let Some(v) = value()
-                    {
-                        facts.item_authors[open.0] = v;
-                        open.1 = true;
-                    }
-                }
-                "datePublished" | "dateCreated" => {
-                    if let Some(v) = value() {
-                        facts.item_published.push(v);
-                    }
-                }
-                "dateModified" => {
-                    if let Some(v) = value() {
-                        facts.item_modified.push(v);
-                    }
-                }
-                "headline" => {
-                    if let Some(v) = value() {
-                        facts.item_headlines.push(v.replace('\n', " "));
-                    }
-                }
-                _ => {}
-            }
         }
     }
     if name == "a"
@@ -308,10 +286,9 @@ fn visit(
         facts.rel_authors.push(found(text, false));
     }
     if flags & IN_BYLINE == 0
-        && !class_id.is_empty()
+        && words & (WORD_BYLINE | WORD_NOT_BYLINE) == WORD_BYLINE
         && facts.bylines.len() < MAX_CANDIDATES
         && facts.byline_misses < MAX_CANDIDATES
-        && is_byline(&class_id)
         && !matches!(
             name,
             "img" | "picture" | "figure" | "button" | "svg" | "form"
@@ -325,33 +302,151 @@ fn visit(
             None => facts.byline_misses += 1,
         }
     }
-    flags
+    (flags, itemscope)
 }
 
-/// Whether a lowercased class/id string names a byline or author element.
-fn is_byline(class_id: &str) -> bool {
-    const YES: [&str; 5] = ["byline", "author", "autor", "auteur", "writer"];
-    const NO: [&str; 14] = [
-        "avatar", "image", "img", "photo", "pic", "bio", "comment", "social", "share", "follow",
-        "twitter", "email", "desc", "about",
-    ];
-    YES.iter().any(|y| class_id.contains(y)) && !NO.iter().any(|n| class_id.contains(n))
+/// Reads one element's microdata properties (`itemprop`), which may sit
+/// on `<meta>` in the head as well as on visible elements.
+fn read_microdata(
+    facts: &mut Facts,
+    node: NodeRef<'_, Node>,
+    itemprop: &str,
+    content: Option<&str>,
+    parent: Context,
+    flags: &mut u8,
+    item_author_open: &mut Vec<(usize, bool)>,
+) {
+    for prop in itemprop.split_ascii_whitespace() {
+        let value = || {
+            content
+                .map(collapse)
+                .or_else(|| text_of(node, BYLINE_MAX_CHARS))
+                .filter(|v| !v.is_empty())
+        };
+        match prop {
+            "author" | "creator" if *flags & (IN_ITEM_AUTHOR | IN_FOREIGN_ITEM) == 0 => {
+                *flags |= IN_ITEM_AUTHOR;
+                if facts.item_authors.len() < MAX_CANDIDATES
+                    && let Some(v) = value()
+                {
+                    facts.item_authors.push((v, parent.scope));
+                    item_author_open.push((facts.item_authors.len() - 1, false));
+                }
+            }
+            "name" if *flags & IN_ITEM_AUTHOR != 0 => {
+                if let Some(open) = item_author_open.last_mut()
+                    && !open.1
+                    && let Some(v) = value()
+                {
+                    facts.item_authors[open.0].0 = v;
+                    open.1 = true;
+                }
+            }
+            "datePublished" | "dateCreated" => {
+                if let Some(v) = value() {
+                    facts.item_published.push(v);
+                }
+            }
+            "dateModified" => {
+                if let Some(v) = value() {
+                    facts.item_modified.push(v);
+                }
+            }
+            "headline" => {
+                if let Some(v) = value() {
+                    facts.item_headlines.push(v.replace('\n', " "));
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
-/// Whether a lowercased class/id string names page chrome whose dates and
-/// names belong to other articles or to readers.
-fn is_chrome(class_id: &str) -> bool {
-    const CHROME: [&str; 8] = [
-        "related",
-        "recommend",
-        "comment",
-        "sidebar",
-        "teaser",
-        "footer",
-        "newsletter",
-        "most-read",
-    ];
-    CHROME.iter().any(|c| class_id.contains(c))
+/// Microdata item types whose `author` is not the article's.
+const FOREIGN_ITEMS: [&str; 9] = [
+    "ImageObject",
+    "VideoObject",
+    "MediaObject",
+    "Comment",
+    "Review",
+    "Rating",
+    "Claim",
+    "Recipe",
+    "Product",
+];
+
+/// `class`/`id` keyword classes (bits of [`scan_keywords`]'s result).
+const WORD_BYLINE: u8 = 1;
+/// Words that disqualify a byline match: author avatars, bios, comments.
+const WORD_NOT_BYLINE: u8 = 2;
+/// Page chrome whose dates and names belong to other articles or readers.
+const WORD_CHROME: u8 = 4;
+/// A publication-date element.
+const WORD_PUBLISHED: u8 = 8;
+
+/// Keywords by first letter, each with its classes. Matching is by
+/// substring and ASCII case-insensitive, so "ArticleByline__name" and
+/// "post-author" count; one table lookup per byte keeps this a single pass
+/// over the attribute instead of one search per keyword.
+fn keywords_starting(byte: u8) -> &'static [(&'static [u8], u8)] {
+    match byte {
+        b'a' => &[
+            (b"author", WORD_BYLINE),
+            (b"autor", WORD_BYLINE),
+            (b"auteur", WORD_BYLINE),
+            (b"avatar", WORD_NOT_BYLINE),
+            (b"about", WORD_NOT_BYLINE),
+        ],
+        b'b' => &[(b"byline", WORD_BYLINE), (b"bio", WORD_NOT_BYLINE)],
+        b'c' => &[(b"comment", WORD_NOT_BYLINE | WORD_CHROME)],
+        b'd' => &[(b"desc", WORD_NOT_BYLINE)],
+        b'e' => &[(b"email", WORD_NOT_BYLINE)],
+        b'f' => &[(b"follow", WORD_NOT_BYLINE), (b"footer", WORD_CHROME)],
+        b'i' => &[(b"image", WORD_NOT_BYLINE), (b"img", WORD_NOT_BYLINE)],
+        b'm' => &[(b"most-read", WORD_CHROME)],
+        b'n' => &[(b"newsletter", WORD_CHROME)],
+        b'p' => &[
+            (b"photo", WORD_NOT_BYLINE),
+            (b"pic", WORD_NOT_BYLINE),
+            (b"publish", WORD_PUBLISHED),
+            (b"pubdate", WORD_PUBLISHED),
+        ],
+        b'q' => &[(b"quote", WORD_NOT_BYLINE)],
+        b'r' => &[(b"related", WORD_CHROME), (b"recommend", WORD_CHROME)],
+        b's' => &[
+            (b"social", WORD_NOT_BYLINE),
+            (b"share", WORD_NOT_BYLINE),
+            (b"sidebar", WORD_CHROME),
+        ],
+        b't' => &[(b"twitter", WORD_NOT_BYLINE), (b"teaser", WORD_CHROME)],
+        b'w' => &[(b"writer", WORD_BYLINE)],
+        _ => &[],
+    }
+}
+
+/// The keyword classes present in a `class` or `id` value. Keywords are
+/// looked for only where a word starts (after a non-alphanumeric byte, or
+/// at a lowercase-to-uppercase step as in "articleByline"): long utility
+/// class lists then cost one comparison per byte.
+fn scan_keywords(value: &[u8]) -> u8 {
+    let mut found = 0;
+    let mut previous = b' ';
+    for (at, &byte) in value.iter().enumerate() {
+        let starts_word = !previous.is_ascii_alphanumeric()
+            || (previous.is_ascii_lowercase() && byte.is_ascii_uppercase());
+        previous = byte;
+        if !starts_word {
+            continue;
+        }
+        for (keyword, class) in keywords_starting(byte.to_ascii_lowercase()) {
+            if value.len() - at >= keyword.len()
+                && value[at..at + keyword.len()].eq_ignore_ascii_case(keyword)
+            {
+                found |= class;
+            }
+        }
+    }
+    found
 }
 
 /// The text below a node, whitespace collapsed, with a line break between
@@ -489,8 +584,23 @@ mod tests {
             <span itemprop="datePublished" content="2024-05-02">2 May</span>"#,
         );
         let facts = collect(&html);
-        assert_eq!(facts.item_authors, vec!["Jane Roe".to_owned()]);
+        assert_eq!(facts.item_authors.len(), 1);
+        assert_eq!(facts.item_authors[0].0, "Jane Roe");
         assert_eq!(facts.item_published, vec!["2024-05-02".to_owned()]);
+    }
+
+    #[test]
+    fn keywords_are_found_in_any_case() {
+        assert_eq!(scan_keywords(b"ArticleByline__name"), WORD_BYLINE);
+        assert_eq!(
+            scan_keywords(b"author-avatar"),
+            WORD_BYLINE | WORD_NOT_BYLINE
+        );
+        assert_eq!(scan_keywords(b"Related-Stories"), WORD_CHROME);
+        assert_eq!(scan_keywords(b"date-published"), WORD_PUBLISHED);
+        assert_eq!(scan_keywords(b"x"), 0);
+        // Inside a word is not a keyword: "subscribe" holds no "bio".
+        assert_eq!(scan_keywords(b"subscribe vprofile"), 0);
     }
 
     #[test]

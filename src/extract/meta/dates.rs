@@ -347,6 +347,14 @@ mod tests {
         assert_eq!(normalize(""), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,60}") {
+            let _ = normalize(&text);
+            let _ = from_url(&text);
+        }
+    }
+
     #[test]
     fn reads_dates_in_urls() {
         assert_eq!(

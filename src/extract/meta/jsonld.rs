@@ -203,6 +203,7 @@ fn is_article_type(t: &str) -> bool {
                 | "SocialMediaPosting"
                 | "Report"
                 | "DiscussionForumPosting"
+                | "ClaimReview"
         )
 }
 
@@ -523,6 +524,14 @@ mod tests {
             r#"{"@type":"WebPage","mainEntity":{"@type":"ReportageNewsArticle","headline":"Inner"}}"#,
         );
         assert_eq!(facts.headline.as_deref(), Some("Inner"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_scripts_never_panic(text in "\\PC{0,120}") {
+            let _ = read_one(&text);
+            let _ = decode_entities(&text);
+        }
     }
 
     #[test]

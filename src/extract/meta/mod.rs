@@ -69,11 +69,13 @@ pub fn extract(document: &Html, base: Option<&Url>) -> Metadata {
         let og = meta(&["og:title"]);
         let twitter = meta(&["twitter:title"]);
         let dc = meta(&["dc.title", "dcterms.title"]);
-        let declared: Vec<&str> = ld
-            .headline
+        // Open Graph first: it is the title the publisher chose for
+        // sharing, the one most often identical to the visible headline;
+        // JSON-LD headlines are more often shortened for search engines.
+        let declared: Vec<&str> = og
             .as_deref()
             .into_iter()
-            .chain(og.as_deref())
+            .chain(ld.headline.as_deref())
             .chain(twitter.as_deref())
             .chain(facts.item_headlines.first().map(String::as_str))
             .chain(dc.as_deref())
@@ -92,13 +94,29 @@ pub fn extract(document: &Html, base: Option<&Url>) -> Metadata {
         title::choose(&sources)
     };
 
-    let (authors, byline_texts) = read_authors(&facts, &ld);
+    let site_keys: Vec<String> = site_name
+        .iter()
+        .chain(ld.publisher.iter())
+        .map(|s| title::key(s))
+        .chain(host.map(|h| title::key(h.trim_start_matches("www."))))
+        .filter(|k| k.len() >= 3)
+        .collect();
+    let (authors, byline_texts) = read_authors(&facts, &ld, &site_keys);
 
     let published = ld
         .published
         .as_deref()
         .and_then(dates::normalize)
         .or_else(|| all_meta(&facts, PUBLISHED_KEYS).find_map(dates::normalize))
+        .or_else(|| {
+            // Vendor variants of the same keys ("article:published:time",
+            // "publish-datetime", ...).
+            facts
+                .metas
+                .iter()
+                .filter(|(k, _)| is_published_key(k))
+                .find_map(|(_, v)| dates::normalize(v))
+        })
         .or_else(|| {
             facts
                 .item_published
@@ -202,6 +220,14 @@ const PUBLISHED_KEYS: &[&str] = &[
     "cxenseparse:recs:publishtime",
 ];
 
+/// Whether an unlisted `<meta>` key names a publication date or time.
+fn is_published_key(key: &str) -> bool {
+    (key.contains("publish") || key.contains("pubdate"))
+        && (key.contains("time") || key.contains("date"))
+        && !key.contains("modif")
+        && !key.contains("update")
+}
+
 /// `<meta>` keys that give the modification time.
 const MODIFIED_KEYS: &[&str] = &[
     "article:modified_time",
@@ -225,47 +251,144 @@ const AUTHOR_KEYS: &[&str] = &[
 ];
 
 /// Authors from the most explicit source that has any, and the visible
-/// byline texts of the page.
-fn read_authors(facts: &Facts, ld: &jsonld::LdFacts) -> (Vec<String>, Vec<String>) {
+/// byline texts of the page. A source whose names only repeat the site's
+/// name ("Example News" on example-news.com) is kept only if no later
+/// source names someone else: it is often a template default while the
+/// visible byline has the person, but for agency copy and desk-written
+/// pages it is the real credit.
+fn read_authors(
+    facts: &Facts,
+    ld: &jsonld::LdFacts,
+    site_keys: &[String],
+) -> (Vec<String>, Vec<String>) {
     let visible: Vec<&Found> = facts.bylines.iter().filter(|b| !b.in_chrome).collect();
     let byline_texts: Vec<String> = visible.iter().map(|b| b.text.clone()).collect();
-
-    let mut authors = authors::from_declared(&ld.person_authors);
-    if authors.is_empty() {
-        for key in AUTHOR_KEYS {
-            let values: Vec<String> = all_meta(facts, &[key]).map(str::to_owned).collect();
-            authors = authors::from_declared(&values);
-            if !authors.is_empty() {
-                break;
-            }
+    let from_json_ld = || {
+        // Persons, plus organizations credited beside them that are not the
+        // site itself (a news agency: "Jane Roe, Wire Agency").
+        let mut names = ld.person_authors.clone();
+        if !names.is_empty() {
+            names.extend(
+                ld.org_authors
+                    .iter()
+                    .filter(|o| !names_site(o, site_keys))
+                    .cloned(),
+            );
         }
-    }
-    if authors.is_empty() {
-        authors = authors::from_declared(&facts.item_authors);
-    }
-    if authors.is_empty() {
-        authors = authors::from_declared(&ld.org_authors);
-    }
-    if authors.is_empty() {
+        authors::from_declared(&names)
+    };
+    let from_meta = || {
+        AUTHOR_KEYS
+            .iter()
+            .map(|key| {
+                let values: Vec<String> = all_meta(facts, &[key]).map(str::to_owned).collect();
+                authors::from_declared(&values)
+            })
+            .find(|names| !names.is_empty())
+            .unwrap_or_default()
+    };
+    let from_microdata = || {
+        // Only the authors of the first item that has any: teasers of
+        // other articles may carry microdata authors too.
+        let first = facts.item_authors.first().map(|(_, scope)| *scope);
+        let values: Vec<String> = facts
+            .item_authors
+            .iter()
+            .filter(|(_, scope)| Some(*scope) == first)
+            .map(|(name, _)| name.clone())
+            .collect();
+        authors::from_declared(&values)
+    };
+    let from_rel = || {
         let rel: Vec<String> = facts
             .rel_authors
             .iter()
             .filter(|r| !r.in_chrome)
             .map(|r| r.text.clone())
             .collect();
-        authors = authors::from_declared(&rel);
-    }
-    if authors.is_empty() {
+        authors::from_declared(&rel)
+    };
+    let from_bylines = || {
         let mut ordered = visible.clone();
         ordered.sort_by_key(|b| !b.in_article);
-        for byline in ordered {
-            authors = authors::from_byline(&byline.text);
-            if !authors.is_empty() {
-                break;
-            }
+        ordered
+            .iter()
+            .map(|b| authors::from_byline(&b.text, site_keys))
+            .find(|names| !names.is_empty())
+            .unwrap_or_default()
+    };
+    // (names, whether the source is a visible byline)
+    let sources: [(&dyn Fn() -> Vec<String>, bool); 6] = [
+        (&from_json_ld, false),
+        (&from_meta, false),
+        (&from_microdata, false),
+        (&from_rel, false),
+        (&from_bylines, true),
+        (&|| authors::from_declared(&ld.org_authors), false),
+    ];
+    let mut site_only: Option<Vec<String>> = None;
+    for (source, visible_text) in sources {
+        let names: Vec<String> = source()
+            .into_iter()
+            .filter(|n| !is_generic_author(n))
+            .collect();
+        if names.is_empty() {
+            continue;
         }
+        if names.iter().all(|n| names_site(n, site_keys)) {
+            site_only.get_or_insert(names);
+            continue;
+        }
+        // A byline text replaces a declared site credit only when it
+        // plainly holds person names: in scripts without letter case a
+        // label ("the writer of this article") cannot be told from a name.
+        if site_only.is_some()
+            && visible_text
+            && !names.iter().all(|n| authors::is_cased_full_name(n))
+        {
+            continue;
+        }
+        // Beside other credits, a bare site label ("example.com") only
+        // repeats the site; a person-shaped name is kept even if it matches.
+        let names = names
+            .into_iter()
+            .filter(|n| !names_site(n, site_keys) || authors::is_cased_full_name(n))
+            .collect();
+        return (names, byline_texts);
     }
-    (authors, byline_texts)
+    (site_only.unwrap_or_default(), byline_texts)
+}
+
+/// Whether a name only repeats the site's name or host.
+fn names_site(name: &str, site_keys: &[String]) -> bool {
+    let key = title::key(name);
+    !key.is_empty()
+        && site_keys
+            .iter()
+            .any(|s| *s == key || s.contains(&key) || (key.len() >= 4 && key.contains(s.as_str())))
+}
+
+/// Placeholder author names of content systems, in several languages.
+fn is_generic_author(name: &str) -> bool {
+    const GENERIC: [&str; 14] = [
+        "admin",
+        "administrator",
+        "editor",
+        "editorial",
+        "news",
+        "nachrichten",
+        "noticias",
+        "redaction",
+        "guest",
+        "unknown",
+        "anonymous",
+        "user",
+        "webmaster",
+        "newsroom",
+    ];
+    let lower = name.trim().to_lowercase();
+    // "siteadmin", "jdadmin": content-system accounts, not bylines.
+    GENERIC.contains(&lower.as_str()) || (!lower.contains(' ') && lower.contains("admin"))
 }
 
 /// The publication date of the best `<time>` element: a marked one in the

@@ -101,3 +101,48 @@ fn nothing_is_invented() {
     );
     assert_eq!(meta, Metadata::default());
 }
+
+#[test]
+fn agency_credited_beside_a_person_is_kept_but_not_the_site() {
+    let page = r#"<html><head><meta property="og:site_name" content="Example Daily">
+        <script type="application/ld+json">{"@type":"NewsArticle","headline":"H",
+          "author":[{"@type":"Person","name":"Jane Roe"},
+                    {"@type":"Organization","name":"Wire Agency"},
+                    {"@type":"Organization","name":"Example Daily"}]}</script>
+        </head><body></body></html>"#;
+    let meta = meta_of(page, "https://exampledaily.example/a");
+    assert_eq!(meta.authors, vec!["Jane Roe", "Wire Agency"]);
+}
+
+#[test]
+fn site_credit_yields_to_a_visible_person_byline() {
+    let page = r#"<html><head><meta name="author" content="exampledaily.example">
+        </head><body><article><h1>H</h1>
+        <p class="author">von Max Muster, EXAMPLEDAILY REGIONAL</p></article></body></html>"#;
+    let meta = meta_of(page, "https://exampledaily.example/a");
+    assert_eq!(meta.authors, vec!["Max Muster"]);
+    let only_site = r#"<html><head><meta name="author" content="Example Daily"></head></html>"#;
+    let meta = meta_of(only_site, "https://exampledaily.example/a");
+    assert_eq!(meta.authors, vec!["Example Daily"]);
+}
+
+#[test]
+fn a_bare_site_label_beside_a_person_is_dropped() {
+    let page = r#"<html><head><meta property="og:site_name" content="example.org">
+        <meta name="author" content="Jane Roe, example.org"></head></html>"#;
+    let meta = meta_of(page, "https://www.example.org/a");
+    assert_eq!(meta.authors, vec!["Jane Roe"]);
+}
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_pages_never_panic(text in "\\PC{0,120}", url in "\\PC{0,40}") {
+        let page = format!(
+            r#"<html lang="{text}"><head><title>{text}</title><meta name="author" content="{text}">
+            <meta property="article:published_time" content="{text}">
+            <script type="application/ld+json">{text}</script></head>
+            <body><h1>{text}</h1><div class="byline">{text}</div><time datetime="{text}">{text}</time></body></html>"#
+        );
+        let _ = meta_of(&page, &format!("https://a.example/{url}"));
+    }
+}

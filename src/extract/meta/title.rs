@@ -40,12 +40,16 @@ pub(super) fn choose(sources: &Sources<'_>) -> Option<String> {
     let title_tag = sources.title_tag.map(strip).filter(|t| !t.is_empty());
     // A visible h1 confirmed by a declared title or by <title> is the
     // headline as shown; a site-wide h1 (the logo) matches nothing.
-    let references: Vec<&str> = declared
-        .iter()
-        .map(String::as_str)
-        .chain(title_tag.as_deref())
-        .chain(sources.title_tag)
-        .collect();
+    // Only the first declared title is a reference when there is one: a
+    // later source agreeing with the h1 does not outvote it.
+    let references: Vec<&str> = match declared.first() {
+        Some(first) => vec![first.as_str()],
+        None => title_tag
+            .as_deref()
+            .into_iter()
+            .chain(sources.title_tag)
+            .collect(),
+    };
     for h1 in &sources.h1s {
         let key = key(h1);
         if key.is_empty() {
@@ -58,11 +62,46 @@ pub(super) fn choose(sources: &Sources<'_>) -> Option<String> {
             return Some(h1.to_string());
         }
     }
+    // The declared title and the h1 may carry different kickers
+    // ("Topic A: Headline" and "Topic B - Headline"); what both share is
+    // the headline.
+    if let (Some(first), Some(h1)) = (declared.first(), sources.h1s.first())
+        && key(first) != key(h1)
+        && let Some(shared) = shared_headline(first, h1)
+    {
+        return Some(shared);
+    }
     declared
         .into_iter()
         .next()
         .or_else(|| sources.h1s.first().map(|h| h.to_string()))
         .or(title_tag)
+}
+
+/// The headline two titles share after different kickers: a common tail of
+/// at least four words that starts, in both, right after a separator, with
+/// different texts before it.
+fn shared_headline(a: &str, b: &str) -> Option<String> {
+    const KICKER_SEPARATORS: [&str; 5] = [": ", " - ", " – ", " — ", " | "];
+    let tails = |t: &'_ str| -> Vec<usize> {
+        KICKER_SEPARATORS
+            .iter()
+            .flat_map(|sep| t.match_indices(sep).map(move |(at, _)| at + sep.len()))
+            .collect()
+    };
+    let b_tails = tails(b);
+    tails(a)
+        .into_iter()
+        .filter_map(|at| {
+            let tail = a[at..].trim();
+            // Same tail after a different kicker; a shared kicker stays.
+            let found = b_tails
+                .iter()
+                .any(|&bt| key(&b[bt..]) == key(tail) && unrelated(&b[..bt], &a[..at]));
+            (found && tail.split_whitespace().count() >= 4).then_some(tail)
+        })
+        .max_by_key(|t| t.len())
+        .map(str::to_owned)
 }
 
 /// Removes leading or trailing segments that name the site from a title
@@ -111,6 +150,21 @@ pub(super) fn strip_site(title: &str, site_names: &[&str], host: Option<&str>) -
     title[from..to].trim().to_owned()
 }
 
+/// Two kickers are different when they share no word of three or more
+/// letters ("Storm season" and "Weather"); "Coach Smith" and "Club coach
+/// Smith" are one kicker written twice.
+fn unrelated(a: &str, b: &str) -> bool {
+    let words = |t: &str| -> Vec<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 3)
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let b_words = words(b);
+    let a_words = words(a);
+    !a_words.is_empty() && !b_words.is_empty() && !a_words.iter().any(|w| b_words.contains(w))
+}
+
 /// Comparison key: lowercase letters and digits only.
 pub(super) fn key(text: &str) -> String {
     text.chars()
@@ -128,6 +182,29 @@ fn host_key(host: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn different_kickers_leave_the_shared_headline() {
+        let sources = Sources {
+            declared: vec!["Storm season: Rain returns to the northern coast"],
+            h1s: vec!["Weather - Rain returns to the northern coast"],
+            ..Sources::default()
+        };
+        assert_eq!(
+            choose(&sources).as_deref(),
+            Some("Rain returns to the northern coast")
+        );
+        // Identical titles keep their kicker.
+        let same = Sources {
+            declared: vec!["Storm season: Rain returns to the northern coast"],
+            h1s: vec!["Storm season: Rain returns to the northern coast"],
+            ..Sources::default()
+        };
+        assert_eq!(
+            choose(&same).as_deref(),
+            Some("Storm season: Rain returns to the northern coast")
+        );
+    }
 
     #[test]
     fn strips_site_suffix_and_prefix() {
