@@ -83,8 +83,15 @@ pub fn extract_parsed(
     encoding: &'static encoding_rs::Encoding,
 ) -> Article {
     let metadata = meta::extract(document, base);
-    let body = body::extract(document, &metadata, base);
-    let rendered = render::render(&body.blocks, base, options.markdown);
+    let mut body = body::extract(document, &metadata, base);
+    let mut rendered = render::render(&body.blocks, base, options.markdown);
+    if looks_like_binary(&rendered.text) {
+        // Bytes that are not text (an image or archive served as HTML) decode
+        // to a soup of symbols and control characters that no scorer rejects
+        // on its own; it is never an article.
+        rendered = render::Rendered::default();
+        body.note = Some("the document's text looks like binary data, not language".to_owned());
+    }
 
     let language = lang::resolve(
         metadata.language.clone(),
@@ -137,5 +144,59 @@ pub fn extract_parsed(
         text: rendered.text,
         html: rendered.html,
         markdown: rendered.markdown,
+    }
+}
+
+/// Whether a text is mostly not language: control characters, replacement
+/// characters and private-use code points, or words far longer than any
+/// language writes. Only a sample of the text is read.
+fn looks_like_binary(text: &str) -> bool {
+    let mut total = 0usize;
+    let mut odd = 0usize;
+    let mut letters = 0usize;
+    let mut spaces = 0usize;
+    for ch in text.chars().take(4096) {
+        total += 1;
+        if ch.is_whitespace() {
+            spaces += 1;
+        } else if ch.is_alphabetic() {
+            letters += 1;
+        } else if ch.is_control() || ch == '\u{fffd}' || ('\u{e000}'..='\u{f8ff}').contains(&ch) {
+            odd += 1;
+        }
+    }
+    if total < 64 {
+        return false;
+    }
+    // Scripts written without spaces (Chinese, Japanese, Thai) are letters;
+    // binary soup has few letters and many symbols or control characters.
+    odd * 50 > total || letters * 2 < total.saturating_sub(spaces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_soup_is_not_language() {
+        let soup: String = (0..2000u32)
+            .map(|i| char::from_u32(0x80 + (i * 37) % 0x17f).unwrap_or('?'))
+            .collect();
+        assert!(looks_like_binary(&soup));
+        let control: String = "ab\u{1}\u{2}cd\u{fffd} ".repeat(100);
+        assert!(looks_like_binary(&control));
+    }
+
+    #[test]
+    fn real_text_in_any_script_is_language() {
+        for text in [
+            "The council expects to choose a contractor by autumn, and work begins in spring. ",
+            "東京都は火曜日、新しい橋の建設が予定通り進んでいると発表した。",
+            "Строительство нового моста через реку идёт по графику, сообщили в администрации. ",
+            "Prices rose 4.2% in Q3 (from $1,200 to $1,250), per the 2024 report: +50 [est.] ",
+        ] {
+            assert!(!looks_like_binary(&text.repeat(20)), "{text}");
+        }
+        assert!(!looks_like_binary("short"));
     }
 }
