@@ -20,6 +20,7 @@ pub mod eval;
 pub mod extract;
 pub mod feed;
 pub mod http;
+pub mod netguard;
 pub mod opml;
 pub mod pipeline;
 pub mod record;

@@ -60,9 +60,10 @@ impl World {
     fn config(&self, feeds: &[&str], extra: &str) -> PathBuf {
         let mut text = format!(
             "# test config\n[daemon]\nstate_path = \"state.db\"\nrobots_txt = false\nshutdown_timeout = \"5s\"\n\n\
-             [http]\ntimeout = \"5s\"\nretries = 1\nretry_delay = \"50ms\"\n\n\
+             [http]\ntimeout = \"5s\"\nretries = 1\nretry_delay = \"50ms\"\nallow = [\"{addr}\"]\n\n\
              [concurrency]\nper_host = 4\nmin_host_delay = \"0s\"\n\n\
-             [schedule]\nmin_interval = \"100ms\"\ndefault_interval = \"300ms\"\nmax_interval = \"1h\"\nmax_backoff = \"1h\"\njitter = 0.0\n\n{extra}\n"
+             [schedule]\nmin_interval = \"100ms\"\ndefault_interval = \"300ms\"\nmax_interval = \"1h\"\nmax_backoff = \"1h\"\njitter = 0.0\n\n{extra}\n",
+            addr = self.server.addr
         );
         for feed in feeds {
             text.push_str(&format!(
@@ -681,7 +682,9 @@ fn unreachable_feeds_are_logged_and_the_others_flow() {
     // Nothing listens on port 1 of 127.0.0.1: a refused connection, as with no network.
     let dead = "http://127.0.0.1:1/feed.xml";
     let config = world.config(&["/ok.xml"], "");
-    let mut text = std::fs::read_to_string(&config).unwrap();
+    let mut text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("allow = [", "allow = [\"127.0.0.1:1\", ");
     text.push_str(&format!("\n[[feeds]]\nurl = \"{dead}\"\nname = \"dead\"\n"));
     std::fs::write(&config, text).unwrap();
     let (output, records) = once(&config);
