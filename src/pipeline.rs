@@ -237,8 +237,36 @@ async fn poll_feed_inner(
             let scope = key.clone();
             let base = body.final_url.clone();
             let bytes = body.bytes;
+            let limits = ctx.config.limits;
+            let span = tracing::Span::current();
             let parsed = tokio::task::spawn_blocking(move || {
-                let parsed = feed::parse(&bytes, &base, &scope);
+                let _span = span.enter();
+                let parsed = feed::parse(&bytes, &base, &scope).map(|mut parsed| {
+                    let found = parsed.items.len();
+                    if found > limits.max_items_per_poll {
+                        tracing::warn!(
+                            items = found,
+                            kept = limits.max_items_per_poll,
+                            "feed has more items than limits.max_items_per_poll; only the first ones are taken"
+                        );
+                        parsed.items.truncate(limits.max_items_per_poll);
+                    }
+                    let mut cut = 0;
+                    for item in &mut parsed.items {
+                        cut += usize::from(feed::cap_fields(
+                            item,
+                            limits.max_title_bytes,
+                            limits.max_content_bytes,
+                        ));
+                    }
+                    if cut > 0 {
+                        tracing::warn!(
+                            items = cut,
+                            "item fields over limits.max_title_bytes or limits.max_content_bytes were cut"
+                        );
+                    }
+                    parsed
+                });
                 (parsed, bytes.len())
             })
             .await?;
@@ -464,6 +492,15 @@ fn build_record(
         tags,
     };
     let tags_of = |url: &str| ctx.feed_config(url).map(|f| f.tags).unwrap_or_default();
+    let mut article = article;
+    // A page's own title and authors are capped like the feed's.
+    let max_title = ctx.config.limits.max_title_bytes;
+    if let Some(title) = &mut article.title {
+        feed::truncate(title, max_title);
+    }
+    for author in &mut article.authors {
+        feed::truncate(author, max_title);
+    }
     Record {
         article,
         version: pending.version,

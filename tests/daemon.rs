@@ -696,3 +696,41 @@ fn unreachable_feeds_are_logged_and_the_others_flow() {
         "{log}"
     );
 }
+
+#[test]
+fn a_50000_item_feed_is_capped_and_a_5_mb_title_is_cut() {
+    let world = World::new();
+    let mut body =
+        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Huge</title>");
+    body.push_str(&format!(
+        "<item><guid>big</guid><title>{}</title><description>Big one.</description></item>",
+        "T".repeat(5 << 20)
+    ));
+    for i in 0..50_000 {
+        body.push_str(&format!("<item><guid>{i}</guid><title>t{i}</title></item>"));
+    }
+    body.push_str("</channel></rss>");
+    world.routes.set("/huge.xml", Response::ok(RSS, body));
+    let config = world.config(&["/huge.xml"], "[limits]\nmax_items_per_poll = 20\n");
+    let started = Instant::now();
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(records.len(), 20);
+    assert!(
+        stderr(&output).contains("max_items_per_poll"),
+        "{}",
+        stderr(&output)
+    );
+    let big = records
+        .iter()
+        .find(|r| r["feed"]["item_guid"] == "big")
+        .expect("the first item is kept");
+    assert_eq!(big["feed"]["item_title"].as_str().unwrap().len(), 4096);
+    assert!(big["title"].as_str().unwrap().len() <= 4096);
+    assert!(
+        output.stdout.len() < 1 << 20,
+        "{} bytes out",
+        output.stdout.len()
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
