@@ -734,3 +734,57 @@ fn a_50000_item_feed_is_capped_and_a_5_mb_title_is_cut() {
     );
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+#[test]
+fn nothing_from_a_feed_or_page_chooses_a_file_path() {
+    let world = World::new();
+    let evil = "../../../escaped/x";
+    let body = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{evil}</title>\
+         <item><guid>{evil}</guid><title>/tmp/{evil}</title><link>{}/a/..%2F..%2Fescaped</link>\
+         <category>{evil}</category><description>Evil.</description></item></channel></rss>",
+        world.url("")
+    );
+    world.routes.set("/evil.xml", Response::ok(RSS, body));
+    world.routes.set(
+        "/a/..%2F..%2Fescaped",
+        Response::ok(HTML, article_page("../../escaped", 3)).with_header(
+            "Content-Disposition",
+            "attachment; filename=\"../../escaped.jsonl\"",
+        ),
+    );
+    let out = world.path("out");
+    let config = world.config(
+        &["/evil.xml"],
+        &format!(
+            "[[output]]\nkind = \"files\"\ndir = \"{}\"\n",
+            out.display()
+        ),
+    );
+    let (output, _) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let name = &names[0];
+    assert!(
+        name.len() == "gleaner-2026-01-01.jsonl".len()
+            && name.starts_with("gleaner-20")
+            && name.ends_with(".jsonl"),
+        "{name}"
+    );
+    let text = std::fs::read_to_string(out.join(name)).unwrap();
+    assert!(text.contains("escaped"), "the record is in the dated file");
+    // Nothing else was created beside the config, the state and the folder.
+    let mut top: Vec<String> = std::fs::read_dir(world.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with("state.db"))
+        .collect();
+    top.sort();
+    assert_eq!(top, ["gleaner.toml", "out"]);
+    assert!(!world.dir.path().parent().unwrap().join("escaped").exists());
+}
