@@ -788,3 +788,100 @@ fn nothing_from_a_feed_or_page_chooses_a_file_path() {
     assert_eq!(top, ["gleaner.toml", "out"]);
     assert!(!world.dir.path().parent().unwrap().join("escaped").exists());
 }
+
+/// CPU time (user + system) a process has used so far, from /proc.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    Duration::from_millis(ticks * 10)
+}
+
+#[test]
+fn once_with_a_closed_stdout_gives_up_and_keeps_items_pending() {
+    let world = World::new();
+    world.feed("/feed.xml", &["1", "2", "3"]);
+    world.pages(&["1", "2", "3"], Duration::ZERO);
+    let config = world.config(&["/feed.xml"], "");
+    let mut child = gleaner(&["once", "--config", config.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let started = Instant::now();
+    let output = wait_output(child, Duration::from_secs(60));
+    let log = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("sink write failed") && log.contains("giving up"),
+        "{log}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    // Nothing was lost: the next run writes every item.
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(titles(&records), ["Story 1", "Story 2", "Story 3"]);
+}
+
+#[test]
+fn a_failing_files_sink_is_retried_without_spinning_and_recovers() {
+    let world = World::new();
+    world.feed("/feed.xml", &["1", "2", "3"]);
+    world.pages(&["1", "2", "3"], Duration::ZERO);
+    let out = world.path("out");
+    std::fs::create_dir(&out).unwrap();
+    // A directory where today's output file should be: every write fails.
+    let today = chrono::Utc::now().date_naive();
+    let blockers: Vec<PathBuf> = [today, today.succ_opt().unwrap()]
+        .iter()
+        .map(|d| out.join(format!("gleaner-{}.jsonl", d.format("%Y-%m-%d"))))
+        .collect();
+    for blocker in &blockers {
+        std::fs::create_dir(blocker).unwrap();
+    }
+    let config = world.config(
+        &["/feed.xml"],
+        &format!(
+            "[[output]]\nkind = \"files\"\ndir = \"{}\"\n",
+            out.display()
+        ),
+    );
+    let child = spawn_run(&world, &config);
+    let log = || std::fs::read_to_string(world.path("run.err")).unwrap_or_default();
+    assert!(
+        wait_until(Duration::from_secs(15), || log()
+            .contains("sink write failed, retrying")),
+        "{}",
+        log()
+    );
+    let before = cpu_time(child.id());
+    std::thread::sleep(Duration::from_secs(3));
+    let used = cpu_time(child.id()) - before;
+    assert!(used < Duration::from_secs(1), "{used:?} of CPU in 3 s");
+    for blocker in &blockers {
+        std::fs::remove_dir(blocker).unwrap();
+    }
+    let read = || {
+        std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+            .collect::<String>()
+    };
+    assert!(
+        wait_until(Duration::from_secs(40), || read().lines().count() >= 3),
+        "{}",
+        log()
+    );
+    stop(child, &world);
+    assert_eq!(
+        titles(&parse_lines(&read())),
+        ["Story 1", "Story 2", "Story 3"]
+    );
+}
