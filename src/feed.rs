@@ -128,6 +128,60 @@ pub fn item_key(
     format!("{scope} hash:{}", hex::encode(&hasher.finalize()[..16]))
 }
 
+/// Why `bytes` did not parse as a feed, in words a user can act on: an
+/// empty body, or an HTML page (with the feed URLs it advertises with
+/// `<link rel="alternate">`, resolved against `base`), else the parser's
+/// own message.
+pub fn explain_not_a_feed(bytes: &[u8], base: &Url, err: &ParseError) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 20)]);
+    let start = text.trim_start_matches('\u{feff}').trim_start();
+    if start.is_empty() {
+        return "the body is empty, not a feed".to_owned();
+    }
+    let lower = start
+        .get(..start.len().min(512))
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") || lower.contains("<head")
+    {
+        let feeds = advertised_feeds(&text, base);
+        return if feeds.is_empty() {
+            "the body is an HTML page, not a feed, and it advertises no feed".to_owned()
+        } else {
+            let list: Vec<&str> = feeds.iter().map(Url::as_str).collect();
+            format!(
+                "the body is an HTML page, not a feed; it advertises these feeds (put one in the config): {}",
+                list.join(" ")
+            )
+        };
+    }
+    err.to_string()
+}
+
+/// The feed URLs an HTML page advertises with `<link rel="alternate">`.
+pub fn advertised_feeds(html: &str, base: &Url) -> Vec<Url> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse("link[rel][href]").expect("a valid selector");
+    let mut feeds = Vec::new();
+    for link in document.select(&selector) {
+        let element = link.value();
+        let rel = element.attr("rel").unwrap_or("").to_ascii_lowercase();
+        let kind = element.attr("type").unwrap_or("").to_ascii_lowercase();
+        if rel.split_whitespace().any(|r| r == "alternate")
+            && (kind.contains("rss") || kind.contains("atom") || kind.contains("feed+json"))
+            && let Some(url) = element.attr("href").and_then(|h| base.join(h.trim()).ok())
+            && matches!(url.scheme(), "http" | "https")
+            && !feeds.contains(&url)
+        {
+            feeds.push(url);
+        }
+        if feeds.len() >= 10 {
+            break;
+        }
+    }
+    feeds
+}
+
 /// Longest guid or link used verbatim in a key; longer ones are hashed, so
 /// a hostile feed cannot make the state store megabyte-long keys.
 const MAX_KEY_PART: usize = 512;

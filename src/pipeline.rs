@@ -238,12 +238,23 @@ async fn poll_feed_inner(
         Ok(Fetched::Body(body)) => {
             let scope = key.clone();
             let base = body.final_url.clone();
+            let media = body.media_type();
             let bytes = body.bytes;
             let limits = ctx.config.limits;
             let span = tracing::Span::current();
             let parsed = tokio::task::spawn_blocking(move || {
                 let _span = span.enter();
-                let parsed = feed::parse(&bytes, &base, &scope).map(|mut parsed| {
+                let parsed = feed::parse(&bytes, &base, &scope)
+                    .map_err(|err| {
+                        let reason = feed::explain_not_a_feed(&bytes, &base, &err);
+                        match media {
+                            Some(media) if !media.is_empty() => {
+                                format!("{reason} (content type {media})")
+                            }
+                            _ => reason,
+                        }
+                    })
+                    .map(|mut parsed| {
                     let found = parsed.items.len();
                     if found > limits.max_items_per_poll {
                         tracing::warn!(
@@ -275,9 +286,8 @@ async fn poll_feed_inner(
             let (parsed, size) = parsed;
             let parsed = match parsed {
                 Ok(parsed) => parsed,
-                Err(err) => {
-                    return record_failure(ctx, &key, &row, interval, &err.to_string(), None, None)
-                        .await;
+                Err(reason) => {
+                    return record_failure(ctx, &key, &row, interval, &reason, None, None).await;
                 }
             };
             let delay = schedule::next_delay(

@@ -885,3 +885,59 @@ fn a_failing_files_sink_is_retried_without_spinning_and_recovers() {
         ["Story 1", "Story 2", "Story 3"]
     );
 }
+
+#[test]
+fn garbage_html_empty_and_mislabelled_feeds_fail_clearly_and_others_flow() {
+    let world = World::new();
+    let garbage: Vec<u8> = (0..5000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
+    world.routes.set("/garbage.xml", Response::ok(RSS, garbage));
+    world.routes.set(
+        "/page.xml",
+        Response::ok(
+            HTML,
+            "<!DOCTYPE html><html><head><title>Blog</title>\
+             <link rel=\"alternate\" type=\"application/rss+xml\" title=\"RSS\" href=\"/real.xml\">\
+             <link rel=\"alternate\" type=\"application/atom+xml\" href=\"https://blog.example/atom\">\
+             <link rel=\"stylesheet\" href=\"/s.css\"></head><body>Hello</body></html>",
+        ),
+    );
+    world.routes.set("/empty.xml", Response::ok(RSS, ""));
+    let feed = rss("typed", &world.url(""), &["w1"]);
+    world
+        .routes
+        .set("/typed.xml", Response::ok("text/plain", feed));
+    world.feed("/good.xml", &["g1"]);
+    world.pages(&["w1", "g1"], Duration::ZERO);
+    let config = world.config(
+        &[
+            "/garbage.xml",
+            "/page.xml",
+            "/empty.xml",
+            "/typed.xml",
+            "/good.xml",
+        ],
+        "",
+    );
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // A wrong content type is tolerated when the body is a feed.
+    assert_eq!(titles(&records), ["Story g1", "Story w1"]);
+    let log = stderr(&output);
+    let line = |needle: &str| {
+        log.lines()
+            .find(|l| l.contains(needle) && l.contains("poll failed"))
+            .unwrap_or_else(|| panic!("no poll failure for {needle}: {log}"))
+            .to_owned()
+    };
+    assert!(line("/garbage.xml").contains("not a feed"));
+    let page = line("/page.xml");
+    assert!(page.contains("HTML page"), "{page}");
+    assert!(
+        page.contains(&world.url("/real.xml")) && page.contains("https://blog.example/atom"),
+        "{page}"
+    );
+    assert!(!page.contains("s.css"), "{page}");
+    assert!(line("/empty.xml").contains("empty"));
+}
