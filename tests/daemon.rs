@@ -941,3 +941,121 @@ fn garbage_html_empty_and_mislabelled_feeds_fail_clearly_and_others_flow() {
     assert!(!page.contains("s.css"), "{page}");
     assert!(line("/empty.xml").contains("empty"));
 }
+
+#[test]
+fn kill_9_at_many_points_loses_nothing_and_tears_nothing() {
+    let world = World::new();
+    let ids: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    world.feed("/kill.xml", &ids);
+    world.pages(&ids, Duration::from_millis(15));
+    let out = world.path("out");
+    let config = world.config(
+        &["/kill.xml"],
+        &format!(
+            "[[output]]\nkind = \"files\"\ndir = \"{}\"\nmax_file_bytes = 20000\n",
+            out.display()
+        ),
+    );
+    let mut killed = 0;
+    for round in 0..12u64 {
+        let mut child = gleaner(&["once", "--config", config.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Kill points spread over start-up, polling, fetching and writing.
+        std::thread::sleep(Duration::from_millis(10 + round * 37 % 400));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            killed += 1;
+        }
+        child.wait().unwrap();
+        let state = rusqlite::Connection::open(world.path("state.db")).unwrap();
+        let check: String = state
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "round {round}");
+    }
+    assert!(killed >= 6, "only {killed} runs were killed mid-way");
+    let (output, _) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut seen = HashSet::new();
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.is_empty() || text.ends_with('\n'),
+            "torn line in {path:?}"
+        );
+        for record in parse_lines(&text) {
+            seen.insert(record["feed"]["item_title"].as_str().unwrap().to_owned());
+        }
+    }
+    let expected: HashSet<String> = ids.iter().map(|id| format!("Story {id}")).collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn a_flapping_server_is_backed_off_and_recovered_from_without_duplicates() {
+    let world = World::new();
+    let base = world.url("");
+    let feed = |ids: &[&str]| {
+        Response::ok(RSS, rss("flap", &base, ids))
+            .with_header("ETag", &format!("\"{}\"", ids.len()))
+    };
+    world.routes.sequence(
+        "/flap.xml",
+        vec![
+            feed(&["1", "2"]),
+            Response::status(503),
+            // Slower than the 1 s timeout.
+            feed(&["1", "2", "3"]).with_delay(Duration::from_secs(3)),
+            feed(&["1", "2", "3"]),
+            Response::status(503).with_header("Retry-After", "1"),
+            Response::status(500),
+            feed(&["1", "2", "3", "4"]),
+        ],
+    );
+    world.pages(&["1", "3", "4"], Duration::ZERO);
+    world.routes.sequence(
+        "/a/2",
+        vec![
+            Response::status(503),
+            Response::ok(HTML, article_page("2", 4)),
+        ],
+    );
+    let config = world.config(&["/flap.xml"], "");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("timeout = \"5s\"", "timeout = \"1s\"");
+    std::fs::write(&config, text).unwrap();
+    let child = spawn_run(&world, &config);
+    assert!(
+        wait_until(Duration::from_secs(40), || run_records(&world).len() >= 4),
+        "{}",
+        std::fs::read_to_string(world.path("run.err")).unwrap_or_default()
+    );
+    // A few more polls of the now-stable feed emit nothing new.
+    std::thread::sleep(Duration::from_millis(1000));
+    stop(child, &world);
+    let records = run_records(&world);
+    assert_eq!(
+        titles(&records),
+        ["Story 1", "Story 2", "Story 3", "Story 4"]
+    );
+    let story2 = records
+        .iter()
+        .find(|r| r["feed"]["item_title"] == "Story 2")
+        .unwrap();
+    assert_eq!(
+        story2["extraction"]["source"], "page",
+        "the 503 was retried"
+    );
+    let log = std::fs::read_to_string(world.path("run.err")).unwrap();
+    assert!(
+        log.contains("poll failed") && log.contains("timed out"),
+        "{log}"
+    );
+    assert!(world.server.stats.requests_for("/flap.xml").len() >= 7);
+}
