@@ -492,7 +492,8 @@ impl HostLimiter {
                 // Idle slots: nobody holds a permit and the delay has passed.
                 let now = Instant::now();
                 hosts.retain(|_, slot| {
-                    Arc::strong_count(&slot.permits) > 1
+                    Arc::strong_count(slot) > 1
+                        || Arc::strong_count(&slot.permits) > 1
                         || slot.permits.available_permits() < self.per_host
                         || *slot
                             .next_start
@@ -737,6 +738,25 @@ mod tests {
             HeaderValue::from_static("no-cache, max-age=600"),
         );
         assert_eq!(max_age(&h), None);
+    }
+
+    #[tokio::test]
+    async fn the_host_limiter_forgets_idle_hosts() {
+        let limiter = HostLimiter::new(2, Duration::ZERO);
+        let held = limiter
+            .acquire(&Url::parse("https://busy.example/").unwrap())
+            .await;
+        for n in 0..MAX_CACHED_HOSTS + 100 {
+            let url = Url::parse(&format!("https://h{n}.example/")).unwrap();
+            drop(limiter.acquire(&url).await);
+        }
+        let hosts = limiter.hosts.lock().unwrap();
+        assert!(hosts.len() <= MAX_CACHED_HOSTS, "{} hosts", hosts.len());
+        assert!(
+            hosts.contains_key("busy.example:443"),
+            "a busy host is kept"
+        );
+        drop(held);
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub mod daemon;
 pub mod eval;
 pub mod extract;
 pub mod feed;
+#[doc(hidden)]
+pub mod harness;
 pub mod http;
 pub mod netguard;
 pub mod opml;
