@@ -157,7 +157,7 @@ fn bench_config(
         "[daemon]\nstate_path = \"{name}.db\"\nrobots_txt = false\n\n\
          [[output]]\nkind = \"files\"\ndir = \"{}\"\n\n\
          [concurrency]\nfeeds = 32\narticles = 32\nper_host = 64\nmin_host_delay = \"0s\"\n\n\
-         [http]\ntimeout = \"60s\"\n\n",
+         [http]\ntimeout = \"60s\"\n# The local benchmark server.\nallow = [\"127.0.0.0/8\"]\n\n",
         out.display()
     );
     for n in 0..feeds {

@@ -61,7 +61,14 @@ pub fn once(path: &Path, progress: bool) -> Result<ExitCode> {
                 stop.cancel();
             }
         });
-        daemon::once(config, cancel, progress).await?;
+        let summary = daemon::once(config, cancel, progress).await?;
+        if summary.unwritten > 0 {
+            tracing::error!(
+                items = summary.unwritten,
+                "records could not be written; they stay pending for the next run"
+            );
+            return Ok(ExitCode::from(1));
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

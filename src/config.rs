@@ -18,6 +18,8 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use crate::netguard::{AllowEntry, AllowList};
+
 /// A validated configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -41,6 +43,8 @@ pub struct Config {
     pub concurrency: Concurrency,
     /// Polling schedule bounds.
     pub schedule: Schedule,
+    /// Caps on what one feed poll may store.
+    pub limits: Limits,
     /// The feeds, in file order, URLs unique.
     pub feeds: Vec<FeedConfig>,
 }
@@ -78,6 +82,15 @@ pub struct HttpConfig {
     pub connect_timeout: Duration,
     /// Time allowed for a whole request, body included.
     pub timeout: Duration,
+    /// Longest wait for any byte: the first one of the answer, and every
+    /// later one (a stalled connection).
+    pub read_timeout: Duration,
+    /// Slowest transfer accepted, in bytes per second, averaged from the
+    /// start of the request once [`crate::http::RATE_GRACE`] has passed;
+    /// 0 turns the check off.
+    pub min_rate: u64,
+    /// Addresses opened on top of the public internet (the SSRF guard).
+    pub allow: AllowList,
     /// Largest feed body accepted (decompressed).
     pub max_feed_bytes: usize,
     /// Largest article page accepted (decompressed).
@@ -90,6 +103,17 @@ pub struct HttpConfig {
     pub retries: u32,
     /// First retry delay; doubled on each further retry.
     pub retry_delay: Duration,
+}
+
+/// Caps on what one poll of a feed may store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Items taken from one poll of a feed (the first ones, in feed order).
+    pub max_items_per_poll: usize,
+    /// Longest title, guid, link or author name kept, in bytes.
+    pub max_title_bytes: usize,
+    /// Longest summary or content kept, in bytes.
+    pub max_content_bytes: usize,
 }
 
 /// Concurrency and politeness limits.
@@ -235,7 +259,30 @@ struct RawConfig {
     #[serde(default)]
     schedule: RawSchedule,
     #[serde(default)]
+    limits: RawLimits,
+    #[serde(default)]
     feeds: Vec<RawFeed>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    #[serde(default = "default_max_items")]
+    max_items_per_poll: Spanned<usize>,
+    #[serde(default = "default_max_title_bytes")]
+    max_title_bytes: Spanned<usize>,
+    #[serde(default = "default_max_content_bytes")]
+    max_content_bytes: Spanned<usize>,
+}
+
+impl Default for RawLimits {
+    fn default() -> Self {
+        RawLimits {
+            max_items_per_poll: default_max_items(),
+            max_title_bytes: default_max_title_bytes(),
+            max_content_bytes: default_max_content_bytes(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -291,6 +338,12 @@ struct RawHttp {
     connect_timeout: SpannedStr,
     #[serde(default = "default_timeout")]
     timeout: SpannedStr,
+    #[serde(default = "default_read_timeout")]
+    read_timeout: SpannedStr,
+    #[serde(default = "default_min_rate")]
+    min_rate: u64,
+    #[serde(default)]
+    allow: Vec<SpannedStr>,
     #[serde(default = "default_max_bytes")]
     max_feed_bytes: Spanned<u64>,
     #[serde(default = "default_max_bytes")]
@@ -311,6 +364,9 @@ impl Default for RawHttp {
             user_agent: default_user_agent(),
             connect_timeout: default_connect_timeout(),
             timeout: default_timeout(),
+            read_timeout: default_read_timeout(),
+            min_rate: default_min_rate(),
+            allow: Vec::new(),
             max_feed_bytes: default_max_bytes(),
             max_page_bytes: default_max_bytes(),
             max_redirects: default_max_redirects(),
@@ -430,6 +486,21 @@ fn default_connect_timeout() -> SpannedStr {
 }
 fn default_timeout() -> SpannedStr {
     s("30s")
+}
+fn default_read_timeout() -> SpannedStr {
+    s("10s")
+}
+fn default_min_rate() -> u64 {
+    1024
+}
+fn default_max_items() -> Spanned<usize> {
+    spanned(1000)
+}
+fn default_max_title_bytes() -> Spanned<usize> {
+    spanned(4096)
+}
+fn default_max_content_bytes() -> Spanned<usize> {
+    spanned(1024 * 1024)
 }
 fn default_max_bytes() -> Spanned<u64> {
     spanned(10 * 1024 * 1024)
@@ -589,6 +660,19 @@ impl Validator<'_> {
             user_agent: http.user_agent.get_ref().clone(),
             connect_timeout: self.positive("http.connect_timeout", &http.connect_timeout)?,
             timeout: self.positive("http.timeout", &http.timeout)?,
+            read_timeout: self.positive("http.read_timeout", &http.read_timeout)?,
+            min_rate: http.min_rate,
+            allow: AllowList::new(
+                http.allow
+                    .iter()
+                    .enumerate()
+                    .map(|(index, entry)| {
+                        entry.get_ref().parse::<AllowEntry>().map_err(|message| {
+                            self.invalid(entry.span(), &format!("http.allow[{index}]"), &message)
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
             max_feed_bytes: self.bytes("http.max_feed_bytes", &http.max_feed_bytes)?,
             max_page_bytes: self.bytes("http.max_page_bytes", &http.max_page_bytes)?,
             max_redirects: http.max_redirects,
@@ -671,6 +755,14 @@ impl Validator<'_> {
             http,
             concurrency,
             schedule,
+            limits: Limits {
+                max_items_per_poll: self
+                    .nonzero("limits.max_items_per_poll", &raw.limits.max_items_per_poll)?,
+                max_title_bytes: self
+                    .nonzero("limits.max_title_bytes", &raw.limits.max_title_bytes)?,
+                max_content_bytes: self
+                    .nonzero("limits.max_content_bytes", &raw.limits.max_content_bytes)?,
+            },
             feeds,
         })
     }
@@ -824,6 +916,19 @@ mod tests {
                 .to_string()
                 .contains(":2: `output[0].dir`")
         );
+    }
+
+    #[test]
+    fn allow_list_entries_are_validated_with_their_line() {
+        let config =
+            parse("[http]\nallow = [\"127.0.0.1:3000\", \"10.0.0.0/8\", \"[::1]:80\"]\n").unwrap();
+        assert!(config.http.allow.permits("127.0.0.1:3000".parse().unwrap()));
+        assert!(!config.http.allow.permits("127.0.0.1:3001".parse().unwrap()));
+        let err = parse("[http]\n\nallow = [\"localhost:3000\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":3: `http.allow[0]`"), "{err}");
+        assert!(parse("").unwrap().http.allow == AllowList::default());
     }
 
     #[test]

@@ -36,6 +36,9 @@ const RECORD_QUEUE: usize = 64;
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// How often `run` re-queues pending items nobody holds (after a sink failure, say).
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// Writes of one batch `once` tries before leaving the items pending and
+/// exiting with an error (`run` retries forever).
+const ONCE_SINK_ATTEMPTS: u32 = 4;
 
 /// How `once` went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +49,8 @@ pub struct Summary {
     pub failures: u64,
     /// Records written.
     pub written: u64,
+    /// Records no sink would take, left pending.
+    pub unwritten: u64,
 }
 
 /// The running pipeline's handles.
@@ -58,7 +63,7 @@ struct Pipeline {
 }
 
 /// Opens state and sinks and starts the article stage and the sink thread.
-fn start(config: Arc<Config>) -> anyhow::Result<Pipeline> {
+fn start(config: Arc<Config>, sink_attempts: Option<u32>) -> anyhow::Result<Pipeline> {
     let state = State::open(&config.state_path)?;
     let state = Arc::new(state);
     let mut sinks = Vec::new();
@@ -82,7 +87,9 @@ fn start(config: Arc<Config>) -> anyhow::Result<Pipeline> {
     let sink_cancel = stop_articles.clone();
     let sink = std::thread::Builder::new()
         .name("gleaner-sink".to_owned())
-        .spawn(move || pipeline::sink_thread(sink_ctx, sinks, records_rx, sink_cancel))?;
+        .spawn(move || {
+            pipeline::sink_thread(sink_ctx, sinks, records_rx, sink_cancel, sink_attempts);
+        })?;
     Ok(Pipeline {
         ctx,
         jobs: jobs_tx,
@@ -138,7 +145,7 @@ pub async fn once(
     progress: bool,
 ) -> anyhow::Result<Summary> {
     let config = Arc::new(config);
-    let pipeline = start(config.clone())?;
+    let pipeline = start(config.clone(), Some(ONCE_SINK_ATTEMPTS))?;
     let ctx = pipeline.ctx.clone();
     pipeline.resume_pending().await?;
     let now = state::now_millis();
@@ -202,11 +209,13 @@ pub async fn once(
         polls: ctx.stats.polls.load(Ordering::Relaxed),
         failures: ctx.stats.poll_failures.load(Ordering::Relaxed),
         written: ctx.stats.written.load(Ordering::Relaxed),
+        unwritten: ctx.stats.unwritten.load(Ordering::Relaxed),
     };
     tracing::info!(
         polls = summary.polls,
         failed = summary.failures,
         written = summary.written,
+        unwritten = summary.unwritten,
         degraded = ctx.stats.degraded.load(Ordering::Relaxed),
         complete = completed,
         "once finished"
@@ -227,7 +236,7 @@ pub enum Signal {
 /// says stop (or closes). `Reload` re-reads the config file.
 pub async fn run(config: Config, mut signals: mpsc::Receiver<Signal>) -> anyhow::Result<()> {
     let config = Arc::new(config);
-    let pipeline = start(config.clone())?;
+    let pipeline = start(config.clone(), None)?;
     let ctx = pipeline.ctx.clone();
     pipeline.resume_pending().await?;
     let root = CancellationToken::new();

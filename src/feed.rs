@@ -110,16 +110,120 @@ pub fn item_key(
     date: Option<&str>,
 ) -> String {
     if let Some(guid) = guid {
-        return format!("{scope} guid:{guid}");
+        return match long_hash(guid) {
+            Some(hash) => format!("{scope} guid-sha256:{hash}"),
+            None => format!("{scope} guid:{guid}"),
+        };
     }
     if let Some(link) = link {
-        return format!("{scope} link:{link}");
+        return match long_hash(link) {
+            Some(hash) => format!("{scope} link-sha256:{hash}"),
+            None => format!("{scope} link:{link}"),
+        };
     }
     let mut hasher = Sha256::new();
     hasher.update(title.unwrap_or("").as_bytes());
     hasher.update([0]);
     hasher.update(date.unwrap_or("").as_bytes());
     format!("{scope} hash:{}", hex::encode(&hasher.finalize()[..16]))
+}
+
+/// Why `bytes` did not parse as a feed, in words a user can act on: an
+/// empty body, or an HTML page (with the feed URLs it advertises with
+/// `<link rel="alternate">`, resolved against `base`), else the parser's
+/// own message.
+pub fn explain_not_a_feed(bytes: &[u8], base: &Url, err: &ParseError) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 20)]);
+    let start = text.trim_start_matches('\u{feff}').trim_start();
+    if start.is_empty() {
+        return "the body is empty, not a feed".to_owned();
+    }
+    let lower = start
+        .get(..start.len().min(512))
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") || lower.contains("<head")
+    {
+        let feeds = advertised_feeds(&text, base);
+        return if feeds.is_empty() {
+            "the body is an HTML page, not a feed, and it advertises no feed".to_owned()
+        } else {
+            let list: Vec<&str> = feeds.iter().map(Url::as_str).collect();
+            format!(
+                "the body is an HTML page, not a feed; it advertises these feeds (put one in the config): {}",
+                list.join(" ")
+            )
+        };
+    }
+    err.to_string()
+}
+
+/// The feed URLs an HTML page advertises with `<link rel="alternate">`.
+pub fn advertised_feeds(html: &str, base: &Url) -> Vec<Url> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse("link[rel][href]").expect("a valid selector");
+    let mut feeds = Vec::new();
+    for link in document.select(&selector) {
+        let element = link.value();
+        let rel = element.attr("rel").unwrap_or("").to_ascii_lowercase();
+        let kind = element.attr("type").unwrap_or("").to_ascii_lowercase();
+        if rel.split_whitespace().any(|r| r == "alternate")
+            && (kind.contains("rss") || kind.contains("atom") || kind.contains("feed+json"))
+            && let Some(url) = element.attr("href").and_then(|h| base.join(h.trim()).ok())
+            && matches!(url.scheme(), "http" | "https")
+            && !feeds.contains(&url)
+        {
+            feeds.push(url);
+        }
+        if feeds.len() >= 10 {
+            break;
+        }
+    }
+    feeds
+}
+
+/// Longest guid or link used verbatim in a key; longer ones are hashed, so
+/// a hostile feed cannot make the state store megabyte-long keys.
+const MAX_KEY_PART: usize = 512;
+
+fn long_hash(part: &str) -> Option<String> {
+    (part.len() > MAX_KEY_PART).then(|| hex::encode(Sha256::digest(part.as_bytes())))
+}
+
+/// Caps an item's fields: title, guid, link and author names at
+/// `max_title` bytes, summary and content at `max_content` bytes (cut at a
+/// character boundary). A link that would be cut is dropped instead, since
+/// half a URL points somewhere else. Returns whether anything was cut. The
+/// key and content hash, computed from the full fields, are kept.
+pub fn cap_fields(item: &mut Item, max_title: usize, max_content: usize) -> bool {
+    let mut cut = false;
+    for text in [&mut item.title, &mut item.guid].into_iter().flatten() {
+        cut |= truncate(text, max_title);
+    }
+    if item.link.as_ref().is_some_and(|l| l.len() > max_title) {
+        item.link = None;
+        cut = true;
+    }
+    for author in &mut item.authors {
+        cut |= truncate(author, max_title);
+    }
+    for text in [&mut item.summary, &mut item.content].into_iter().flatten() {
+        cut |= truncate(text, max_content);
+    }
+    cut
+}
+
+/// Cuts `text` to at most `max` bytes at a character boundary; whether it cut.
+pub fn truncate(text: &mut String, max: usize) -> bool {
+    if text.len() <= max {
+        return false;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    true
 }
 
 /// The kind of a non-HTML link target guessed from its address, if any.

@@ -1,6 +1,12 @@
 //! The network edge: the one `reqwest::Client`, conditional GET, redirects,
-//! the body size cap, per-host politeness (concurrency and minimum delay)
-//! and robots.txt.
+//! the body size cap, time and rate limits, the SSRF guard, per-host
+//! politeness (concurrency and minimum delay) and robots.txt.
+//!
+//! The SSRF guard ([`crate::netguard`]) is applied three times per hop: to
+//! a literal address in the URL before anything is sent, to every DNS
+//! answer (a name resolving to 127.0.0.1 never gets a connection), and to
+//! the peer address of the connection the answer came over (`address:port`
+//! allow-list entries, and anything a resolver let through).
 //!
 //! Every request gleaner makes goes through [`Http::fetch`], so limits and
 //! address checks have one place to live. Redirects are followed here, hop by
@@ -9,7 +15,8 @@
 //! [`FetchError`] with [`FetchError::is_transient`]; this module does not
 //! know about feeds or HTML, does not retry and does not log above debug.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,6 +27,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::config::HttpConfig;
+use crate::netguard::AllowList;
 use crate::robots::Robots;
 
 /// The product token matched against robots.txt groups.
@@ -30,6 +38,14 @@ const ROBOTS_TTL: Duration = Duration::from_secs(3600);
 
 /// Largest robots.txt read.
 const ROBOTS_MAX_BYTES: usize = 512 * 1024;
+
+/// How long a transfer may run before `min_rate` is enforced: enough for
+/// TCP slow start and a slow first byte.
+pub const RATE_GRACE: Duration = Duration::from_secs(5);
+
+/// Most cached robots.txt files (origins) and per-host limiter slots kept;
+/// past it, expired or idle ones are dropped.
+const MAX_CACHED_HOSTS: usize = 4096;
 
 /// The HTTP client with its limits.
 pub struct Http {
@@ -151,6 +167,12 @@ pub enum FetchErrorKind {
     /// The request could not be built (bad header, bad URL).
     #[error("bad request: {0}")]
     Request(String),
+    /// The SSRF guard refused the address or scheme.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// The body arrived slower than `http.min_rate`.
+    #[error("transfer slower than {0} bytes/s")]
+    TooSlow(u64),
 }
 
 impl FetchError {
@@ -165,10 +187,14 @@ impl FetchError {
     pub fn is_transient(&self) -> bool {
         match self.kind {
             FetchErrorKind::Status(code) => code == 408 || code == 429 || code >= 500,
-            FetchErrorKind::Timeout | FetchErrorKind::Connect(_) | FetchErrorKind::Body(_) => true,
+            FetchErrorKind::Timeout
+            | FetchErrorKind::Connect(_)
+            | FetchErrorKind::Body(_)
+            | FetchErrorKind::TooSlow(_) => true,
             FetchErrorKind::TooLarge(_)
             | FetchErrorKind::Redirect(_)
-            | FetchErrorKind::Request(_) => false,
+            | FetchErrorKind::Request(_)
+            | FetchErrorKind::Refused(_) => false,
         }
     }
 
@@ -181,6 +207,13 @@ impl FetchError {
     }
 
     fn from_reqwest(err: &reqwest::Error) -> FetchError {
+        let mut source: Option<&dyn std::error::Error> = Some(err);
+        while let Some(cause) = source {
+            if let Some(refused) = cause.downcast_ref::<Refused>() {
+                return FetchError::new(FetchErrorKind::Refused(refused.0.clone()));
+            }
+            source = cause.source();
+        }
         let kind = if err.is_timeout() {
             FetchErrorKind::Timeout
         } else if err.is_connect() {
@@ -205,7 +238,11 @@ impl Http {
         let mut builder = reqwest::Client::builder()
             .user_agent(settings.user_agent.clone())
             .connect_timeout(settings.connect_timeout)
+            .read_timeout(settings.read_timeout)
             .timeout(settings.timeout)
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow: Arc::new(settings.allow.clone()),
+            }))
             .redirect(reqwest::redirect::Policy::none())
             .pool_idle_timeout(Duration::from_secs(30))
             .pool_max_idle_per_host(per_host);
@@ -226,8 +263,16 @@ impl Http {
         let mut current = url.clone();
         let mut all_permanent = true;
         let mut redirected = false;
+        let mut visited = HashSet::new();
         for _hop in 0..=self.settings.max_redirects {
+            self.check_url(&current)?;
+            if !visited.insert(current.clone()) {
+                return Err(FetchError::new(FetchErrorKind::Redirect(format!(
+                    "loop: {current} was already visited"
+                ))));
+            }
             let _permit = self.hosts.acquire(&current).await;
+            let started = Instant::now();
             let response = self
                 .client
                 .get(current.clone())
@@ -235,6 +280,7 @@ impl Http {
                 .send()
                 .await
                 .map_err(|e| FetchError::from_reqwest(&e))?;
+            self.check_peer(response.remote_addr())?;
             let status = response.status();
             let headers = response.headers().clone();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
@@ -278,7 +324,8 @@ impl Http {
                     retry_after: retry_after(&headers),
                 });
             }
-            let bytes = read_capped(response, request.max_bytes).await?;
+            let bytes =
+                read_capped(response, request.max_bytes, self.settings.min_rate, started).await?;
             return Ok(Fetched::Body(Box::new(Body {
                 bytes,
                 moved_to: (redirected && all_permanent).then(|| current.clone()),
@@ -294,6 +341,53 @@ impl Http {
             "more than {} redirects",
             self.settings.max_redirects
         ))))
+    }
+
+    /// Refuses a URL whose scheme is not http(s) or whose host is a literal
+    /// address outside the allow-list, before anything is sent.
+    fn check_url(&self, url: &Url) -> Result<(), FetchError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(FetchError::new(FetchErrorKind::Refused(format!(
+                "scheme {}: only http and https are fetched",
+                url.scheme()
+            ))));
+        }
+        let ip = match url.host() {
+            Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+            Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+            Some(url::Host::Domain(_)) => return Ok(()),
+            None => {
+                return Err(FetchError::new(FetchErrorKind::Refused(
+                    "the URL has no host".to_owned(),
+                )));
+            }
+        };
+        let addr = SocketAddr::new(ip, url.port_or_known_default().unwrap_or(0));
+        if self.settings.allow.permits(addr) {
+            Ok(())
+        } else {
+            Err(FetchError::new(FetchErrorKind::Refused(format!(
+                "{addr} is not a public address and not in http.allow"
+            ))))
+        }
+    }
+
+    /// Refuses an answer that came over a connection to an address outside
+    /// the allow-list. Behind a proxy the peer is the proxy, which the user
+    /// chose: only literal addresses and DNS answers are checked then.
+    fn check_peer(&self, peer: Option<SocketAddr>) -> Result<(), FetchError> {
+        if self.settings.proxy.is_some() {
+            return Ok(());
+        }
+        match peer {
+            Some(addr) if self.settings.allow.permits(addr) => Ok(()),
+            Some(addr) => Err(FetchError::new(FetchErrorKind::Refused(format!(
+                "connected to {addr}, which is not a public address and not in http.allow"
+            )))),
+            None => Err(FetchError::new(FetchErrorKind::Refused(
+                "the peer address of the connection is unknown".to_owned(),
+            ))),
+        }
     }
 
     /// Whether robots.txt of `url`'s origin allows gleaner to fetch it. The
@@ -312,6 +406,12 @@ impl Http {
                 .filter(|(at, _)| at.elapsed() < ROBOTS_TTL)
                 .map(|(_, c)| c.clone());
             fresh.unwrap_or_else(|| {
+                if cache.len() >= MAX_CACHED_HOSTS {
+                    cache.retain(|_, (at, _)| at.elapsed() < ROBOTS_TTL);
+                    if cache.len() >= MAX_CACHED_HOSTS {
+                        cache.clear();
+                    }
+                }
                 let cell = Arc::new(OnceCell::new());
                 cache.insert(origin.clone(), (Instant::now(), cell.clone()));
                 cell
@@ -388,6 +488,20 @@ impl HostLimiter {
                 .hosts
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if hosts.len() >= MAX_CACHED_HOSTS && !hosts.contains_key(&key) {
+                // Idle slots: nobody holds a permit and the delay has passed.
+                let now = Instant::now();
+                hosts.retain(|_, slot| {
+                    Arc::strong_count(slot) > 1
+                        || Arc::strong_count(&slot.permits) > 1
+                        || slot.permits.available_permits() < self.per_host
+                        || *slot
+                            .next_start
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            > now
+                });
+            }
             hosts
                 .entry(key)
                 .or_insert_with(|| {
@@ -446,9 +560,54 @@ fn build_headers(request: &Request<'_>) -> Result<HeaderMap, FetchError> {
     Ok(headers)
 }
 
+/// A DNS resolver that drops every answer the allow-list does not permit,
+/// so a public-looking name that resolves to 127.0.0.1 or 169.254.169.254
+/// never gets a connection.
+struct GuardedResolver {
+    allow: Arc<AllowList>,
+}
+
+/// The resolver's refusal, found again in the error chain by
+/// [`FetchError::from_reqwest`].
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Refused(String);
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow = self.allow.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let permitted: Vec<SocketAddr> = found
+                .iter()
+                .copied()
+                .filter(|addr| allow.permits_ip(addr.ip()))
+                .collect();
+            if permitted.is_empty() && !found.is_empty() {
+                let addrs: Vec<String> = found.iter().map(|a| a.ip().to_string()).collect();
+                return Err(Box::new(Refused(format!(
+                    "{host} resolves to {}, not a public address and not in http.allow",
+                    addrs.join(", ")
+                )))
+                    as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(permitted.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 /// Reads the body chunk by chunk, stopping as soon as it passes `max`
-/// (decompressed bytes: reqwest inflates before handing chunks out).
-async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, FetchError> {
+/// (decompressed bytes: reqwest inflates before handing chunks out), or as
+/// soon as it averages less than `min_rate` bytes per second after
+/// [`RATE_GRACE`] (a trickling or never-ending body).
+async fn read_capped(
+    mut response: reqwest::Response,
+    max: usize,
+    min_rate: u64,
+    started: Instant,
+) -> Result<Vec<u8>, FetchError> {
     if let Some(length) = response.content_length()
         && usize::try_from(length).is_ok_and(|l| l > max)
         && response.headers().get(header::CONTENT_ENCODING).is_none()
@@ -465,8 +624,19 @@ async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<
             return Err(FetchError::new(FetchErrorKind::TooLarge(max)));
         }
         bytes.extend_from_slice(&chunk);
+        too_slow(bytes.len(), min_rate, started.elapsed())?;
     }
     Ok(bytes)
+}
+
+fn too_slow(received: usize, min_rate: u64, elapsed: Duration) -> Result<(), FetchError> {
+    if min_rate > 0
+        && elapsed > RATE_GRACE
+        && (received as f64) < min_rate as f64 * elapsed.as_secs_f64()
+    {
+        return Err(FetchError::new(FetchErrorKind::TooSlow(min_rate)));
+    }
+    Ok(())
 }
 
 fn header_string(headers: &HeaderMap, name: HeaderName) -> Option<String> {
@@ -568,6 +738,25 @@ mod tests {
             HeaderValue::from_static("no-cache, max-age=600"),
         );
         assert_eq!(max_age(&h), None);
+    }
+
+    #[tokio::test]
+    async fn the_host_limiter_forgets_idle_hosts() {
+        let limiter = HostLimiter::new(2, Duration::ZERO);
+        let held = limiter
+            .acquire(&Url::parse("https://busy.example/").unwrap())
+            .await;
+        for n in 0..MAX_CACHED_HOSTS + 100 {
+            let url = Url::parse(&format!("https://h{n}.example/")).unwrap();
+            drop(limiter.acquire(&url).await);
+        }
+        let hosts = limiter.hosts.lock().unwrap();
+        assert!(hosts.len() <= MAX_CACHED_HOSTS, "{} hosts", hosts.len());
+        assert!(
+            hosts.contains_key("busy.example:443"),
+            "a busy host is kept"
+        );
+        drop(held);
     }
 
     #[test]

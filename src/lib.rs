@@ -19,7 +19,10 @@ pub mod daemon;
 pub mod eval;
 pub mod extract;
 pub mod feed;
+#[doc(hidden)]
+pub mod harness;
 pub mod http;
+pub mod netguard;
 pub mod opml;
 pub mod pipeline;
 pub mod record;

@@ -69,6 +69,8 @@ pub struct Stats {
     pub written: AtomicU64,
     /// Records made from the feed because the page could not be used.
     pub degraded: AtomicU64,
+    /// Records a sink could not take, left pending for a later run.
+    pub unwritten: AtomicU64,
 }
 
 /// A record ready for the sink: the item, its version and the JSON line.
@@ -236,18 +238,56 @@ async fn poll_feed_inner(
         Ok(Fetched::Body(body)) => {
             let scope = key.clone();
             let base = body.final_url.clone();
+            let media = body.media_type();
             let bytes = body.bytes;
+            let limits = ctx.config.limits;
+            let span = tracing::Span::current();
             let parsed = tokio::task::spawn_blocking(move || {
-                let parsed = feed::parse(&bytes, &base, &scope);
+                let _span = span.enter();
+                let parsed = feed::parse(&bytes, &base, &scope)
+                    .map_err(|err| {
+                        let reason = feed::explain_not_a_feed(&bytes, &base, &err);
+                        match media {
+                            Some(media) if !media.is_empty() => {
+                                format!("{reason} (content type {media})")
+                            }
+                            _ => reason,
+                        }
+                    })
+                    .map(|mut parsed| {
+                    let found = parsed.items.len();
+                    if found > limits.max_items_per_poll {
+                        tracing::warn!(
+                            items = found,
+                            kept = limits.max_items_per_poll,
+                            "feed has more items than limits.max_items_per_poll; only the first ones are taken"
+                        );
+                        parsed.items.truncate(limits.max_items_per_poll);
+                    }
+                    let mut cut = 0;
+                    for item in &mut parsed.items {
+                        cut += usize::from(feed::cap_fields(
+                            item,
+                            limits.max_title_bytes,
+                            limits.max_content_bytes,
+                        ));
+                    }
+                    if cut > 0 {
+                        tracing::warn!(
+                            items = cut,
+                            "item fields over limits.max_title_bytes or limits.max_content_bytes were cut"
+                        );
+                    }
+                    parsed
+                });
                 (parsed, bytes.len())
             })
             .await?;
             let (parsed, size) = parsed;
             let parsed = match parsed {
                 Ok(parsed) => parsed,
-                Err(err) => {
-                    return record_failure(ctx, &key, &row, interval, &err.to_string(), None, None)
-                        .await;
+                Err(reason) => {
+                    return record_failure(ctx, &key, &row, interval, &reason, None, None).await;
                 }
             };
             let delay = schedule::next_delay(
@@ -464,6 +504,15 @@ fn build_record(
         tags,
     };
     let tags_of = |url: &str| ctx.feed_config(url).map(|f| f.tags).unwrap_or_default();
+    let mut article = article;
+    // A page's own title and authors are capped like the feed's.
+    let max_title = ctx.config.limits.max_title_bytes;
+    if let Some(title) = &mut article.title {
+        feed::truncate(title, max_title);
+    }
+    for author in &mut article.authors {
+        feed::truncate(author, max_title);
+    }
     Record {
         article,
         version: pending.version,
@@ -671,15 +720,20 @@ pub fn article_from_feed(item: &Item, note: &str) -> Article {
 
 /// The single writer: runs on its own thread, writes each batch to every
 /// sink, makes it durable, then marks its items done. Returns when the
-/// channel closes. A failing sink is retried (items stay pending meanwhile)
-/// until it works or `cancel` fires.
+/// channel closes. A failing sink is retried with doubling delays (items
+/// stay pending meanwhile) until it works, `cancel` fires, or, when
+/// `attempts` is set (`once`), that many writes of a batch failed: then
+/// this and every later batch are left pending and counted in
+/// [`Stats::unwritten`], so `once` ends instead of retrying forever.
 pub fn sink_thread(
     ctx: Arc<Context>,
     mut sinks: Vec<Sink>,
     mut records: mpsc::Receiver<Written>,
     cancel: CancellationToken,
+    attempts: Option<u32>,
 ) {
     const MAX_BATCH: usize = 256;
+    let mut gave_up = false;
     while let Some(first) = records.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -693,9 +747,13 @@ pub fn sink_thread(
             lines.extend_from_slice(&written.line);
         }
         let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
-        let mut durable = true;
+        let mut durable = !gave_up;
         for sink in &mut sinks {
+            if gave_up {
+                break;
+            }
             let mut delay = Duration::from_millis(500);
+            let mut failed = 0;
             loop {
                 match sink.write_batch(&lines, &date) {
                     Ok(()) => break,
@@ -704,12 +762,22 @@ pub fn sink_thread(
                         durable = false;
                         break;
                     }
+                    Err(err) if attempts.is_some_and(|n| failed + 1 >= n) => {
+                        tracing::error!(sink = %sink.describe(), error = %err, attempts = failed + 1, "sink write failed, giving up; items stay pending for the next run");
+                        durable = false;
+                        gave_up = true;
+                        break;
+                    }
                     Err(err) => {
                         tracing::error!(sink = %sink.describe(), error = %err, retry_in_ms = delay.as_millis() as u64, "sink write failed, retrying");
                         std::thread::sleep(delay);
                         delay = (delay * 2).min(Duration::from_secs(30));
+                        failed += 1;
                     }
                 }
+            }
+            if !durable {
+                break;
             }
         }
         let ids: Vec<i64> = batch.iter().map(|w| w.id).collect();
@@ -722,6 +790,10 @@ pub fn sink_thread(
             }
             ctx.stats
                 .written
+                .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        } else {
+            ctx.stats
+                .unwritten
                 .fetch_add(batch.len() as u64, Ordering::Relaxed);
         }
         ctx.unqueue(&ids);

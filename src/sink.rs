@@ -159,7 +159,8 @@ fn repair_dir(dir: &Path) -> io::Result<()> {
         let is_output = path
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("gleaner-") && n.ends_with(".jsonl"));
+            .is_some_and(|n| n.starts_with("gleaner-") && n.ends_with(".jsonl"))
+            && path.is_file();
         if is_output && let Some(removed) = repair_file(&path)? {
             tracing::warn!(file = %path.display(), bytes = removed, "cut a torn last line left by a crash");
         }

@@ -60,9 +60,10 @@ impl World {
     fn config(&self, feeds: &[&str], extra: &str) -> PathBuf {
         let mut text = format!(
             "# test config\n[daemon]\nstate_path = \"state.db\"\nrobots_txt = false\nshutdown_timeout = \"5s\"\n\n\
-             [http]\ntimeout = \"5s\"\nretries = 1\nretry_delay = \"50ms\"\n\n\
+             [http]\ntimeout = \"5s\"\nretries = 1\nretry_delay = \"50ms\"\nallow = [\"{addr}\"]\n\n\
              [concurrency]\nper_host = 4\nmin_host_delay = \"0s\"\n\n\
-             [schedule]\nmin_interval = \"100ms\"\ndefault_interval = \"300ms\"\nmax_interval = \"1h\"\nmax_backoff = \"1h\"\njitter = 0.0\n\n{extra}\n"
+             [schedule]\nmin_interval = \"100ms\"\ndefault_interval = \"300ms\"\nmax_interval = \"1h\"\nmax_backoff = \"1h\"\njitter = 0.0\n\n{extra}\n",
+            addr = self.server.addr
         );
         for feed in feeds {
             text.push_str(&format!(
@@ -681,7 +682,9 @@ fn unreachable_feeds_are_logged_and_the_others_flow() {
     // Nothing listens on port 1 of 127.0.0.1: a refused connection, as with no network.
     let dead = "http://127.0.0.1:1/feed.xml";
     let config = world.config(&["/ok.xml"], "");
-    let mut text = std::fs::read_to_string(&config).unwrap();
+    let mut text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("allow = [", "allow = [\"127.0.0.1:1\", ");
     text.push_str(&format!("\n[[feeds]]\nurl = \"{dead}\"\nname = \"dead\"\n"));
     std::fs::write(&config, text).unwrap();
     let (output, records) = once(&config);
@@ -692,4 +695,367 @@ fn unreachable_feeds_are_logged_and_the_others_flow() {
         log.contains("poll failed") && log.contains("dead") && log.contains("connection failed"),
         "{log}"
     );
+}
+
+#[test]
+fn a_50000_item_feed_is_capped_and_a_5_mb_title_is_cut() {
+    let world = World::new();
+    let mut body =
+        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Huge</title>");
+    body.push_str(&format!(
+        "<item><guid>big</guid><title>{}</title><description>Big one.</description></item>",
+        "T".repeat(5 << 20)
+    ));
+    for i in 0..50_000 {
+        body.push_str(&format!("<item><guid>{i}</guid><title>t{i}</title></item>"));
+    }
+    body.push_str("</channel></rss>");
+    world.routes.set("/huge.xml", Response::ok(RSS, body));
+    let config = world.config(&["/huge.xml"], "[limits]\nmax_items_per_poll = 20\n");
+    let started = Instant::now();
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(records.len(), 20);
+    assert!(
+        stderr(&output).contains("max_items_per_poll"),
+        "{}",
+        stderr(&output)
+    );
+    let big = records
+        .iter()
+        .find(|r| r["feed"]["item_guid"] == "big")
+        .expect("the first item is kept");
+    assert_eq!(big["feed"]["item_title"].as_str().unwrap().len(), 4096);
+    assert!(big["title"].as_str().unwrap().len() <= 4096);
+    assert!(
+        output.stdout.len() < 1 << 20,
+        "{} bytes out",
+        output.stdout.len()
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn nothing_from_a_feed_or_page_chooses_a_file_path() {
+    let world = World::new();
+    let evil = "../../../escaped/x";
+    let body = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{evil}</title>\
+         <item><guid>{evil}</guid><title>/tmp/{evil}</title><link>{}/a/..%2F..%2Fescaped</link>\
+         <category>{evil}</category><description>Evil.</description></item></channel></rss>",
+        world.url("")
+    );
+    world.routes.set("/evil.xml", Response::ok(RSS, body));
+    world.routes.set(
+        "/a/..%2F..%2Fescaped",
+        Response::ok(HTML, article_page("../../escaped", 3)).with_header(
+            "Content-Disposition",
+            "attachment; filename=\"../../escaped.jsonl\"",
+        ),
+    );
+    let out = world.path("out");
+    let config = world.config(
+        &["/evil.xml"],
+        &format!(
+            "[[output]]\nkind = \"files\"\ndir = \"{}\"\n",
+            out.display()
+        ),
+    );
+    let (output, _) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let name = &names[0];
+    assert!(
+        name.len() == "gleaner-2026-01-01.jsonl".len()
+            && name.starts_with("gleaner-20")
+            && name.ends_with(".jsonl"),
+        "{name}"
+    );
+    let text = std::fs::read_to_string(out.join(name)).unwrap();
+    assert!(text.contains("escaped"), "the record is in the dated file");
+    // Nothing else was created beside the config, the state and the folder.
+    let mut top: Vec<String> = std::fs::read_dir(world.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with("state.db"))
+        .collect();
+    top.sort();
+    assert_eq!(top, ["gleaner.toml", "out"]);
+    assert!(!world.dir.path().parent().unwrap().join("escaped").exists());
+}
+
+/// CPU time (user + system) a process has used so far, from /proc.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    Duration::from_millis(ticks * 10)
+}
+
+#[test]
+fn once_with_a_closed_stdout_gives_up_and_keeps_items_pending() {
+    let world = World::new();
+    world.feed("/feed.xml", &["1", "2", "3"]);
+    world.pages(&["1", "2", "3"], Duration::ZERO);
+    let config = world.config(&["/feed.xml"], "");
+    let mut child = gleaner(&["once", "--config", config.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let started = Instant::now();
+    let output = wait_output(child, Duration::from_secs(60));
+    let log = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("sink write failed") && log.contains("giving up"),
+        "{log}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    // Nothing was lost: the next run writes every item.
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(titles(&records), ["Story 1", "Story 2", "Story 3"]);
+}
+
+#[test]
+fn a_failing_files_sink_is_retried_without_spinning_and_recovers() {
+    let world = World::new();
+    world.feed("/feed.xml", &["1", "2", "3"]);
+    world.pages(&["1", "2", "3"], Duration::ZERO);
+    let out = world.path("out");
+    std::fs::create_dir(&out).unwrap();
+    // A directory where today's output file should be: every write fails.
+    let today = chrono::Utc::now().date_naive();
+    let blockers: Vec<PathBuf> = [today, today.succ_opt().unwrap()]
+        .iter()
+        .map(|d| out.join(format!("gleaner-{}.jsonl", d.format("%Y-%m-%d"))))
+        .collect();
+    for blocker in &blockers {
+        std::fs::create_dir(blocker).unwrap();
+    }
+    let config = world.config(
+        &["/feed.xml"],
+        &format!(
+            "[[output]]\nkind = \"files\"\ndir = \"{}\"\n",
+            out.display()
+        ),
+    );
+    let child = spawn_run(&world, &config);
+    let log = || std::fs::read_to_string(world.path("run.err")).unwrap_or_default();
+    assert!(
+        wait_until(Duration::from_secs(15), || log()
+            .contains("sink write failed, retrying")),
+        "{}",
+        log()
+    );
+    let before = cpu_time(child.id());
+    std::thread::sleep(Duration::from_secs(3));
+    let used = cpu_time(child.id()) - before;
+    assert!(used < Duration::from_secs(1), "{used:?} of CPU in 3 s");
+    for blocker in &blockers {
+        std::fs::remove_dir(blocker).unwrap();
+    }
+    let read = || {
+        std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+            .collect::<String>()
+    };
+    assert!(
+        wait_until(Duration::from_secs(40), || read().lines().count() >= 3),
+        "{}",
+        log()
+    );
+    stop(child, &world);
+    assert_eq!(
+        titles(&parse_lines(&read())),
+        ["Story 1", "Story 2", "Story 3"]
+    );
+}
+
+#[test]
+fn garbage_html_empty_and_mislabelled_feeds_fail_clearly_and_others_flow() {
+    let world = World::new();
+    let garbage: Vec<u8> = (0..5000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
+    world.routes.set("/garbage.xml", Response::ok(RSS, garbage));
+    world.routes.set(
+        "/page.xml",
+        Response::ok(
+            HTML,
+            "<!DOCTYPE html><html><head><title>Blog</title>\
+             <link rel=\"alternate\" type=\"application/rss+xml\" title=\"RSS\" href=\"/real.xml\">\
+             <link rel=\"alternate\" type=\"application/atom+xml\" href=\"https://blog.example/atom\">\
+             <link rel=\"stylesheet\" href=\"/s.css\"></head><body>Hello</body></html>",
+        ),
+    );
+    world.routes.set("/empty.xml", Response::ok(RSS, ""));
+    let feed = rss("typed", &world.url(""), &["w1"]);
+    world
+        .routes
+        .set("/typed.xml", Response::ok("text/plain", feed));
+    world.feed("/good.xml", &["g1"]);
+    world.pages(&["w1", "g1"], Duration::ZERO);
+    let config = world.config(
+        &[
+            "/garbage.xml",
+            "/page.xml",
+            "/empty.xml",
+            "/typed.xml",
+            "/good.xml",
+        ],
+        "",
+    );
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // A wrong content type is tolerated when the body is a feed.
+    assert_eq!(titles(&records), ["Story g1", "Story w1"]);
+    let log = stderr(&output);
+    let line = |needle: &str| {
+        log.lines()
+            .find(|l| l.contains(needle) && l.contains("poll failed"))
+            .unwrap_or_else(|| panic!("no poll failure for {needle}: {log}"))
+            .to_owned()
+    };
+    assert!(line("/garbage.xml").contains("not a feed"));
+    let page = line("/page.xml");
+    assert!(page.contains("HTML page"), "{page}");
+    assert!(
+        page.contains(&world.url("/real.xml")) && page.contains("https://blog.example/atom"),
+        "{page}"
+    );
+    assert!(!page.contains("s.css"), "{page}");
+    assert!(line("/empty.xml").contains("empty"));
+}
+
+#[test]
+fn kill_9_at_many_points_loses_nothing_and_tears_nothing() {
+    let world = World::new();
+    let ids: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    world.feed("/kill.xml", &ids);
+    world.pages(&ids, Duration::from_millis(15));
+    let out = world.path("out");
+    let config = world.config(
+        &["/kill.xml"],
+        &format!(
+            "[[output]]\nkind = \"files\"\ndir = \"{}\"\nmax_file_bytes = 20000\n",
+            out.display()
+        ),
+    );
+    let mut killed = 0;
+    for round in 0..12u64 {
+        let mut child = gleaner(&["once", "--config", config.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Kill points spread over start-up, polling, fetching and writing.
+        std::thread::sleep(Duration::from_millis(10 + round * 37 % 400));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            killed += 1;
+        }
+        child.wait().unwrap();
+        let state = rusqlite::Connection::open(world.path("state.db")).unwrap();
+        let check: String = state
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "round {round}");
+    }
+    assert!(killed >= 6, "only {killed} runs were killed mid-way");
+    let (output, _) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut seen = HashSet::new();
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.is_empty() || text.ends_with('\n'),
+            "torn line in {path:?}"
+        );
+        for record in parse_lines(&text) {
+            seen.insert(record["feed"]["item_title"].as_str().unwrap().to_owned());
+        }
+    }
+    let expected: HashSet<String> = ids.iter().map(|id| format!("Story {id}")).collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn a_flapping_server_is_backed_off_and_recovered_from_without_duplicates() {
+    let world = World::new();
+    let base = world.url("");
+    let feed = |ids: &[&str]| {
+        Response::ok(RSS, rss("flap", &base, ids))
+            .with_header("ETag", &format!("\"{}\"", ids.len()))
+    };
+    world.routes.sequence(
+        "/flap.xml",
+        vec![
+            feed(&["1", "2"]),
+            Response::status(503),
+            // Slower than the 1 s timeout.
+            feed(&["1", "2", "3"]).with_delay(Duration::from_secs(3)),
+            feed(&["1", "2", "3"]),
+            Response::status(503).with_header("Retry-After", "1"),
+            Response::status(500),
+            feed(&["1", "2", "3", "4"]),
+        ],
+    );
+    world.pages(&["1", "3", "4"], Duration::ZERO);
+    world.routes.sequence(
+        "/a/2",
+        vec![
+            Response::status(503),
+            Response::ok(HTML, article_page("2", 4)),
+        ],
+    );
+    let config = world.config(&["/flap.xml"], "");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("timeout = \"5s\"", "timeout = \"1s\"");
+    std::fs::write(&config, text).unwrap();
+    let child = spawn_run(&world, &config);
+    assert!(
+        wait_until(Duration::from_secs(40), || run_records(&world).len() >= 4),
+        "{}",
+        std::fs::read_to_string(world.path("run.err")).unwrap_or_default()
+    );
+    // A few more polls of the now-stable feed emit nothing new.
+    std::thread::sleep(Duration::from_millis(1000));
+    stop(child, &world);
+    let records = run_records(&world);
+    assert_eq!(
+        titles(&records),
+        ["Story 1", "Story 2", "Story 3", "Story 4"]
+    );
+    let story2 = records
+        .iter()
+        .find(|r| r["feed"]["item_title"] == "Story 2")
+        .unwrap();
+    assert_eq!(
+        story2["extraction"]["source"], "page",
+        "the 503 was retried"
+    );
+    let log = std::fs::read_to_string(world.path("run.err")).unwrap();
+    assert!(
+        log.contains("poll failed") && log.contains("timed out"),
+        "{log}"
+    );
+    assert!(world.server.stats.requests_for("/flap.xml").len() >= 7);
 }

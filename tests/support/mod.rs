@@ -1,3 +1,4 @@
 //! Test support shared by the integration tests and the load benchmark.
 
+pub mod hostile;
 pub mod server;
