@@ -287,7 +287,13 @@ async fn poll_feed_inner(
             let parsed = match parsed {
                 Ok(parsed) => parsed,
                 Err(reason) => {
-                    return record_failure(ctx, &key, &row, interval, &reason, None, None).await;
+                    let failure = Failure {
+                        reason: &reason,
+                        retry_after: None,
+                        gone: None,
+                        by_policy: false,
+                    };
+                    return record_failure(ctx, &key, &row, interval, failure).await;
                 }
             };
             let delay = schedule::next_delay(
@@ -340,18 +346,27 @@ async fn poll_feed_inner(
         }
         Err(err) => {
             let gone = (err.status() == Some(410)).then_some("410 Gone");
-            record_failure(
-                ctx,
-                &key,
-                &row,
-                interval,
-                &err.to_string(),
-                err.retry_after,
+            let failure = Failure {
+                reason: &err.to_string(),
+                retry_after: err.retry_after,
                 gone,
-            )
-            .await
+                by_policy: matches!(err.kind, http::FetchErrorKind::Refused(_)),
+            };
+            record_failure(ctx, &key, &row, interval, failure).await
         }
     }
+}
+
+/// One failed poll, as [`record_failure`] stores it.
+struct Failure<'a> {
+    /// What went wrong, for the log and `feeds status`.
+    reason: &'a str,
+    /// The server's Retry-After.
+    retry_after: Option<Duration>,
+    /// Set when the feed is gone for good (410).
+    gone: Option<&'static str>,
+    /// The request never left: our own SSRF policy refused the address.
+    by_policy: bool,
 }
 
 async fn record_failure(
@@ -359,10 +374,14 @@ async fn record_failure(
     key: &str,
     row: &state::FeedRow,
     interval: Duration,
-    reason: &str,
-    retry_after: Option<Duration>,
-    gone: Option<&'static str>,
+    failure: Failure<'_>,
 ) -> anyhow::Result<Millis> {
+    let Failure {
+        reason,
+        retry_after,
+        gone,
+        by_policy,
+    } = failure;
     ctx.stats.poll_failures.fetch_add(1, Ordering::Relaxed);
     let consecutive = row.error_count + 1;
     let delay = schedule::next_delay(
@@ -376,8 +395,13 @@ async fn record_failure(
     );
     let now = state::now_millis();
     let next = now + millis(delay);
+    // A refusal by our own policy says nothing about the server, and only a
+    // config change (a new `http.allow` entry) can cure it: the stored
+    // deadline stays "now", so the next process (after that change) polls
+    // at once, while this process still waits out the backoff in memory.
+    let stored_next = if by_policy { now } else { next };
     let (key, reason_owned) = (key.to_owned(), reason.to_owned());
-    ctx.db(move |s| s.record_failure(&key, &reason_owned, next, gone, now))
+    ctx.db(move |s| s.record_failure(&key, &reason_owned, stored_next, gone, now))
         .await?;
     if gone.is_some() {
         tracing::warn!(error = %reason, "feed is gone (410), disabled; remove it from the config or edit its url to poll it again");

@@ -1059,3 +1059,32 @@ fn a_flapping_server_is_backed_off_and_recovered_from_without_duplicates() {
     );
     assert!(world.server.stats.requests_for("/flap.xml").len() >= 7);
 }
+
+/// A feed refused by the SSRF policy is polled at once by the next process
+/// after the user allows it; a policy refusal is no server failure to back off from.
+#[test]
+fn a_feed_refused_by_policy_is_polled_at_once_after_the_config_allows_it() {
+    let world = World::new();
+    world.feed("/local.xml", &["l1"]);
+    world.pages(&["l1"], Duration::ZERO);
+    let allowed = world.config(&["/local.xml"], "");
+    let text = std::fs::read_to_string(&allowed).unwrap();
+    let refused = world.path("refused.toml");
+    std::fs::write(
+        &refused,
+        text.replace(
+            &format!("allow = [\"{}\"]", world.server.addr),
+            "allow = []",
+        ),
+    )
+    .unwrap();
+
+    let (output, records) = once(&refused);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(records.is_empty());
+    assert!(stderr(&output).contains("refused"), "{}", stderr(&output));
+
+    let (output, records) = once(&allowed);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(titles(&records), ["Story l1"], "{}", stderr(&output));
+}
