@@ -44,12 +44,8 @@ pub fn check(path: &Path) -> ExitCode {
 
 /// `gleaner once --config FILE`.
 pub fn once(path: &Path, progress: bool) -> Result<ExitCode> {
-    let config = match Config::load(path) {
-        Ok(config) => config,
-        Err(err) => {
-            tracing::error!("{err}");
-            return Ok(ExitCode::from(2));
-        }
+    let Some(config) = load_or_report(path) else {
+        return Ok(ExitCode::from(2));
     };
     let runtime = runtime()?;
     runtime.block_on(async {
@@ -75,12 +71,8 @@ pub fn once(path: &Path, progress: bool) -> Result<ExitCode> {
 
 /// `gleaner run --config FILE`.
 pub fn run(path: &Path) -> Result<ExitCode> {
-    let config = match Config::load(path) {
-        Ok(config) => config,
-        Err(err) => {
-            tracing::error!("{err}");
-            return Ok(ExitCode::from(2));
-        }
+    let Some(config) = load_or_report(path) else {
+        return Ok(ExitCode::from(2));
     };
     let runtime = runtime()?;
     runtime.block_on(async {
@@ -135,12 +127,8 @@ pub fn import(opml_path: &Path, config_path: &Path) -> Result<ExitCode> {
 
 /// `gleaner feeds status --config FILE`: a table on stdout.
 pub fn status(path: &Path) -> Result<ExitCode> {
-    let config = match Config::load(path) {
-        Ok(config) => config,
-        Err(err) => {
-            tracing::error!("{err}");
-            return Ok(ExitCode::from(2));
-        }
+    let Some(config) = load_or_report(path) else {
+        return Ok(ExitCode::from(2));
     };
     let rows = if config.state_path.exists() {
         State::read_only(&config.state_path)?.feeds()?
@@ -253,4 +241,12 @@ async fn forward_signals(tx: mpsc::Sender<Signal>) {
             return;
         }
     }
+}
+
+/// Loads and validates the config; a bad one is logged with its line and
+/// gives `None`, which the commands turn into exit status 2.
+fn load_or_report(path: &Path) -> Option<Config> {
+    Config::load(path)
+        .map_err(|err| tracing::error!("{err}"))
+        .ok()
 }

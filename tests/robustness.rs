@@ -9,6 +9,18 @@ fn run(bytes: &[u8]) -> gleaner::record::Article {
     extract(bytes, &ExtractOptions::default()).expect("input is under the size limit")
 }
 
+/// Extracts on a thread with a 256 KB stack: a recursive walk over deep
+/// input would overflow it and fail the test.
+fn run_on_small_stack(html: String) {
+    let handle = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || run(html.as_bytes()).extraction.status)
+        .expect("spawn");
+    handle
+        .join()
+        .expect("extraction of deeply nested input must not panic");
+}
+
 #[test]
 fn empty_input_is_empty() {
     let a = run(b"");
@@ -27,26 +39,13 @@ fn hundred_thousand_nested_elements_do_not_overflow_the_stack() {
     for _ in 0..depth {
         html.push_str("</div>");
     }
-    // Run on a thread with a small stack: a recursive walk would overflow it.
-    let handle = std::thread::Builder::new()
-        .stack_size(256 * 1024)
-        .spawn(move || run(html.as_bytes()).extraction.status)
-        .expect("spawn");
-    handle
-        .join()
-        .expect("extraction of deeply nested input must not panic");
+    run_on_small_stack(html);
 }
 
 #[test]
 fn nested_inline_elements_do_not_overflow_the_stack() {
     let html = "<b><i>".repeat(50_000) + "text";
-    let handle = std::thread::Builder::new()
-        .stack_size(256 * 1024)
-        .spawn(move || run(html.as_bytes()).extraction.status)
-        .expect("spawn");
-    handle
-        .join()
-        .expect("extraction of deeply nested inline input must not panic");
+    run_on_small_stack(html);
 }
 
 #[test]
