@@ -56,8 +56,8 @@ pub struct Http {
 }
 
 /// A cached robots.txt: when it was first asked for, and the (shared,
-/// fetched-once) rules.
-type RobotsEntry = (Instant, Arc<OnceCell<Arc<Robots>>>);
+/// fetched-once) rules, or why the file could not be read.
+type RobotsEntry = (Instant, Arc<OnceCell<Arc<Result<Robots, String>>>>);
 
 /// One request.
 #[derive(Debug, Clone, Default)]
@@ -390,11 +390,12 @@ impl Http {
         }
     }
 
-    /// Whether robots.txt of `url`'s origin allows gleaner to fetch it. The
-    /// file is fetched once per origin and hour; a missing file (4xx) allows
+    /// What robots.txt of `url`'s origin says about fetching it. The file
+    /// is fetched once per origin and hour; a missing file (4xx) allows
     /// everything, an unreachable one (5xx, network) forbids everything for
-    /// now, as RFC 9309 asks.
-    pub async fn robots_allowed(&self, url: &Url) -> bool {
+    /// now, as RFC 9309 asks, and says why. An origin the address policy
+    /// refuses is not judged here: the page fetch reports the refusal.
+    pub async fn robots(&self, url: &Url) -> RobotsAnswer {
         let origin = url.origin().ascii_serialization();
         let cell = {
             let mut cache = self
@@ -420,7 +421,7 @@ impl Http {
         let robots = cell
             .get_or_init(|| async {
                 let Ok(robots_url) = url.join("/robots.txt") else {
-                    return Arc::new(Robots::allow_all());
+                    return Arc::new(Ok(Robots::allow_all()));
                 };
                 let request = Request {
                     max_bytes: ROBOTS_MAX_BYTES,
@@ -428,20 +429,21 @@ impl Http {
                     ..Request::default()
                 };
                 Arc::new(match self.fetch(&robots_url, &request).await {
-                    Ok(Fetched::Body(body)) => {
-                        Robots::parse(&String::from_utf8_lossy(&body.bytes), ROBOTS_TOKEN)
-                    }
-                    Ok(Fetched::NotModified { .. }) => Robots::allow_all(),
+                    Ok(Fetched::Body(body)) => Ok(Robots::parse(
+                        &String::from_utf8_lossy(&body.bytes),
+                        ROBOTS_TOKEN,
+                    )),
+                    Ok(Fetched::NotModified { .. }) => Ok(Robots::allow_all()),
                     Err(err) if err.status().is_some_and(|s| (400..500).contains(&s)) => {
-                        Robots::allow_all()
+                        Ok(Robots::allow_all())
                     }
                     Err(FetchError {
-                        kind: FetchErrorKind::TooLarge(_),
+                        kind: FetchErrorKind::TooLarge(_) | FetchErrorKind::Refused(_),
                         ..
-                    }) => Robots::allow_all(),
+                    }) => Ok(Robots::allow_all()),
                     Err(err) => {
                         tracing::debug!(origin = %origin, error = %err, "robots.txt unreachable");
-                        Robots::disallow_all()
+                        Err(err.to_string())
                     }
                 })
             })
@@ -451,8 +453,24 @@ impl Http {
             path.push('?');
             path.push_str(query);
         }
-        robots.allowed(&path)
+        match robots.as_ref() {
+            Ok(robots) if robots.allowed(&path) => RobotsAnswer::Allowed,
+            Ok(_) => RobotsAnswer::Disallowed,
+            Err(reason) => RobotsAnswer::Unavailable(reason.clone()),
+        }
     }
+}
+
+/// What robots.txt says about one page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RobotsAnswer {
+    /// The page may be fetched.
+    Allowed,
+    /// The file forbids the page.
+    Disallowed,
+    /// The file could not be read (server error, network): nothing may be
+    /// fetched from the origin for now. Holds the reason.
+    Unavailable(String),
 }
 
 /// Per-host politeness: at most `per_host` requests at once to a host, and

@@ -28,7 +28,7 @@ use url::Url;
 use crate::config::{Config, ContentSource, FeedConfig, Reemit};
 use crate::extract::{self, ExtractOptions};
 use crate::feed::{self, Item};
-use crate::http::{self, FetchError, Fetched, Http};
+use crate::http::{self, FetchError, Fetched, Http, RobotsAnswer};
 use crate::record::{self, Article, ExtractionStatus, FeedSource, Record};
 use crate::schedule::{self, Outcome};
 use crate::sink::Sink;
@@ -577,12 +577,29 @@ async fn make_article(ctx: &Context, feed: Option<&FeedConfig>, item: &Item) -> 
             &format!("the link is {media}, not a web page; recorded from the feed"),
         );
     }
-    if ctx.config.robots_txt && !ctx.http.robots_allowed(&link).await {
-        tracing::info!("robots.txt disallows the page, using the feed's content");
-        return article_from_feed(
-            item,
-            "robots.txt disallows fetching the page; recorded from the feed",
-        );
+    if ctx.config.robots_txt {
+        match ctx.http.robots(&link).await {
+            RobotsAnswer::Allowed => {}
+            RobotsAnswer::Disallowed => {
+                tracing::info!("robots.txt disallows the page, using the feed's content");
+                return article_from_feed(
+                    item,
+                    "robots.txt disallows fetching the page; recorded from the feed",
+                );
+            }
+            RobotsAnswer::Unavailable(reason) => {
+                tracing::warn!(
+                    error = %reason,
+                    "robots.txt could not be read, so the site is not fetched for now; using the feed's content"
+                );
+                return article_from_feed(
+                    item,
+                    &format!(
+                        "robots.txt could not be read ({reason}), so the page was not fetched; recorded from the feed"
+                    ),
+                );
+            }
+        }
     }
     let headers = feed.map(|f| f.headers.as_slice()).unwrap_or_default();
     let body = match fetch_page(ctx, &link, headers).await {

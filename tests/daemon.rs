@@ -675,6 +675,50 @@ fn robots_txt_is_honoured_and_updates_are_reemitted_when_asked() {
 }
 
 #[test]
+fn an_unreadable_robots_txt_and_a_refused_link_are_reported_as_what_they_are() {
+    let world = World::new();
+    world.routes.set("/robots.txt", Response::status(503));
+    world.pages(&["p"], Duration::ZERO);
+    let base = world.url("");
+    let feed = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>R</title><link>{base}/</link>\
+         <item><title>Page</title><link>{base}/a/p</link><guid>p</guid><description>teaser p</description></item>\
+         <item><title>Metadata</title><link>http://169.254.169.254/latest/meta-data/</link><guid>m</guid>\
+         <description>teaser m</description></item></channel></rss>"
+    );
+    world.routes.set("/r.xml", Response::ok(RSS, feed));
+    let config = world.config(&["/r.xml"], "");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("robots_txt = false", "robots_txt = true");
+    std::fs::write(&config, text).unwrap();
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(records.len(), 2, "{records:#?}");
+    let note = |guid: &str| {
+        let record = records
+            .iter()
+            .find(|r| r["feed"]["item_guid"] == guid)
+            .unwrap();
+        assert_eq!(record["extraction"]["source"], "feed");
+        record["extraction"]["note"].as_str().unwrap().to_owned()
+    };
+    // A 503 for robots.txt keeps gleaner off the site, and says so.
+    let page = note("p");
+    assert!(
+        page.contains("robots.txt could not be read") && page.contains("503"),
+        "{page}"
+    );
+    assert!(world.server.stats.requests_for("/a/p").is_empty());
+    // A link to a refused address is reported as refused, not as robots.txt.
+    let metadata = note("m");
+    assert!(
+        metadata.contains("refused") && !metadata.contains("robots"),
+        "{metadata}"
+    );
+}
+
+#[test]
 fn unreachable_feeds_are_logged_and_the_others_flow() {
     let world = World::new();
     world.feed("/ok.xml", &["ok1"]);
