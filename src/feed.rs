@@ -186,6 +186,20 @@ pub fn advertised_feeds(html: &str, base: &Url) -> Vec<Url> {
 /// a hostile feed cannot make the state store megabyte-long keys.
 const MAX_KEY_PART: usize = 512;
 
+/// Years a feed item's date may fall in. Outside, the date is a template
+/// default ("0001-01-01"), a placeholder ("9999-12-31") or a parse accident,
+/// and is dropped rather than passed on; the extractor's page dates use the
+/// same bounds.
+const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1995..=2100;
+
+/// An item date in RFC 3339, or `None` when its year is implausible.
+fn plausible_date(date: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    use chrono::Datelike;
+    PLAUSIBLE_YEARS
+        .contains(&date.year())
+        .then(|| date.to_rfc3339())
+}
+
 fn long_hash(part: &str) -> Option<String> {
     (part.len() > MAX_KEY_PART).then(|| hex::encode(Sha256::digest(part.as_bytes())))
 }
@@ -336,8 +350,8 @@ fn convert(entry: &feed_rs::model::Entry, base: &Url, scope: &str) -> Item {
     }
     let link = link.map(String::from);
     let title = entry.title.as_ref().map(text_of).filter(|t| !t.is_empty());
-    let published = entry.published.map(|d| d.to_rfc3339());
-    let updated = entry.updated.map(|d| d.to_rfc3339());
+    let published = entry.published.and_then(plausible_date);
+    let updated = entry.updated.and_then(plausible_date);
     let summary = entry
         .summary
         .as_ref()
@@ -457,6 +471,18 @@ mod tests {
             Some("https://news.example/a/1")
         );
         assert_eq!(feed.items[3].media_type.as_deref(), Some("application/pdf"));
+    }
+
+    #[test]
+    fn placeholder_dates_are_dropped_and_real_ones_kept() {
+        let rss = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>D</title>
+<item><title>Far</title><guid>a</guid><pubDate>Fri, 31 Dec 9999 00:00:00 GMT</pubDate></item>
+<item><title>Zero</title><guid>b</guid><pubDate>Mon, 01 Jan 0001 00:00:00 GMT</pubDate></item>
+<item><title>Real</title><guid>c</guid><pubDate>Tue, 10 Jun 2025 04:00:00 GMT</pubDate></item>
+</channel></rss>"#;
+        let feed = parse(rss.as_bytes(), &url(), "F").unwrap();
+        let dates: Vec<Option<&str>> = feed.items.iter().map(|i| i.published.as_deref()).collect();
+        assert_eq!(dates, [None, None, Some("2025-06-10T04:00:00+00:00")]);
     }
 
     #[test]
