@@ -141,6 +141,7 @@ pub fn main() -> ExitCode {
     let progress = matches!(cli.command, Command::Once(_)) && show_progress();
     // With a progress bar, per-poll lines would tear it: only warnings show.
     init_logging_with(cli.log_format, if progress { "warn" } else { "info" });
+    log_panics();
     let outcome = match cli.command {
         Command::Extract(args) => run_extract(&args),
         Command::Eval(args) => run_eval(&args).map(|()| ExitCode::SUCCESS),
@@ -185,6 +186,30 @@ pub fn init_logging_with(format: LogFormat, default: &str) {
             .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
             .try_init(),
     };
+}
+
+/// Routes panic messages through the log, so a bug caught at a task
+/// boundary (an extraction or a feed parse that panics) leaves one
+/// well-formed log line, JSON included, instead of raw stderr text.
+fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let backtrace = std::backtrace::Backtrace::capture();
+        if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+            tracing::error!(%location, %backtrace, "panic: {message}");
+        } else {
+            tracing::error!(%location, "panic: {message}");
+        }
+    }));
 }
 
 /// A progress bar only for a person watching: stderr is a terminal and not journald.

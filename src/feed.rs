@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::canonical;
+use crate::{canonical, feedfix};
 
 /// What one parse of a feed yields.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +24,8 @@ pub struct ParsedFeed {
     pub requested_interval: Option<Duration>,
     /// The entries, in feed order, keys unique (later duplicates dropped).
     pub items: Vec<Item>,
+    /// Repairs of a malformed body made before it parsed, for the log.
+    pub repairs: Vec<&'static str>,
 }
 
 /// One feed entry, as the daemon keeps it. Stored as JSON in the state
@@ -64,15 +66,51 @@ pub struct ParseError(String);
 /// for relative links; `key_scope` (the feed's configured URL) prefixes the
 /// item keys, so they survive a move of the feed.
 pub fn parse(bytes: &[u8], feed_url: &Url, key_scope: &str) -> Result<ParsedFeed, ParseError> {
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(feed_url.as_str()))
-        // An empty id marks an entry without one; see the module comment.
-        .id_generator(|_links, _title, _base| String::new())
-        .sanitize_content(false)
-        .build();
-    let feed = parser
-        .parse(bytes)
-        .map_err(|err| ParseError(err.to_string()))?;
+    parse_fetched(bytes, None, usize::MAX, feed_url, key_scope)
+}
+
+/// [`parse`] for a fetched body: `charset` is the HTTP charset and
+/// `max_bytes` caps a gzip body served without `Content-Encoding`. Breakage
+/// common in the wild is repaired first (see [`crate::feedfix`]); the
+/// repairs made are in [`ParsedFeed::repairs`].
+pub fn parse_fetched(
+    bytes: &[u8],
+    charset: Option<&str>,
+    max_bytes: usize,
+    feed_url: &Url,
+    key_scope: &str,
+) -> Result<ParsedFeed, ParseError> {
+    // A fresh parser for every attempt: a feed-rs `Parser` keeps Media RSS
+    // state from a failed parse and asserts when used again. Should it
+    // panic anyway, that is this body's parse error, not the daemon's.
+    let parse = |body: &[u8]| {
+        let parser = feed_rs::parser::Builder::new()
+            .base_uri(Some(feed_url.as_str()))
+            // An empty id marks an entry without one; see the module comment.
+            .id_generator(|_links, _title, _base| String::new())
+            .sanitize_content(false)
+            .build();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(body))) {
+            Ok(parsed) => parsed.map_err(|err| err.to_string()),
+            Err(_) => Err("the feed parser failed on this malformed body".to_owned()),
+        }
+    };
+    let (prepared, mut repairs) = feedfix::prepare(bytes, charset, max_bytes);
+    let bytes = prepared.as_ref();
+    let feed = match parse(bytes) {
+        Ok(feed) => feed,
+        Err(err) => {
+            let salvaged = feedfix::salvage(bytes)
+                .and_then(|(fixed, repair)| Some((parse(fixed.as_slice()).ok()?, repair)));
+            match salvaged {
+                Some((feed, repair)) => {
+                    repairs.push(repair);
+                    feed
+                }
+                None => return Err(ParseError(err)),
+            }
+        }
+    };
 
     let requested_interval = feed
         .ttl
@@ -97,6 +135,7 @@ pub fn parse(bytes: &[u8], feed_url: &Url, key_scope: &str) -> Result<ParsedFeed
         title: feed.title.map(|t| text_of(&t)),
         requested_interval,
         items,
+        repairs,
     })
 }
 
@@ -483,6 +522,19 @@ mod tests {
         let feed = parse(rss.as_bytes(), &url(), "F").unwrap();
         let dates: Vec<Option<&str>> = feed.items.iter().map(|i| i.published.as_deref()).collect();
         assert_eq!(dates, [None, None, Some("2025-06-10T04:00:00+00:00")]);
+    }
+
+    #[test]
+    fn a_truncated_feed_is_read_up_to_its_last_complete_item() {
+        // The first parse fails inside the second item. A feed-rs `Parser`
+        // keeps Media RSS state from that failure and asserts when used
+        // again, so the salvage parse needs a fresh one.
+        let rss = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
+                   <item><title>A</title><guid>a</guid></item><item><title>B</ti";
+        let feed = parse(rss.as_bytes(), &url(), "F").unwrap();
+        assert_eq!(feed.items.len(), 1);
+        assert_eq!(feed.items[0].title.as_deref(), Some("A"));
+        assert_eq!(feed.repairs.len(), 1, "{:?}", feed.repairs);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod daemon;
 pub mod eval;
 pub mod extract;
 pub mod feed;
+pub mod feedfix;
 #[doc(hidden)]
 pub mod harness;
 pub mod http;

@@ -239,12 +239,14 @@ async fn poll_feed_inner(
             let scope = key.clone();
             let base = body.final_url.clone();
             let media = body.media_type();
+            let charset = body.charset().map(str::to_owned);
             let bytes = body.bytes;
             let limits = ctx.config.limits;
+            let max_bytes = ctx.config.http.max_feed_bytes;
             let span = tracing::Span::current();
             let parsed = tokio::task::spawn_blocking(move || {
                 let _span = span.enter();
-                let parsed = feed::parse(&bytes, &base, &scope)
+                let parsed = feed::parse_fetched(&bytes, charset.as_deref(), max_bytes, &base, &scope)
                     .map_err(|err| {
                         let reason = feed::explain_not_a_feed(&bytes, &base, &err);
                         match media {
@@ -255,6 +257,9 @@ async fn poll_feed_inner(
                         }
                     })
                     .map(|mut parsed| {
+                    if !parsed.repairs.is_empty() {
+                        tracing::debug!(repairs = ?parsed.repairs, "malformed feed repaired");
+                    }
                     let found = parsed.items.len();
                     if found > limits.max_items_per_poll {
                         tracing::warn!(
