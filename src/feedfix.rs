@@ -144,7 +144,7 @@ fn transcode(bytes: &[u8], charset: Option<&str>) -> Option<Vec<u8>> {
 /// sections, comments and processing instructions. Works on the bytes of
 /// any ASCII-compatible encoding. `None` when nothing needed fixing.
 fn fix_markup(bytes: &[u8]) -> Option<Vec<u8>> {
-    let needs = |b: &u8| *b == b'&' || is_forbidden_control(*b);
+    let needs = |b: &u8| *b == b'&' || *b == b'<' || is_forbidden_control(*b);
     if !bytes.iter().any(needs) {
         return None;
     }
@@ -170,6 +170,13 @@ fn fix_markup(bytes: &[u8]) -> Option<Vec<u8>> {
             continue;
         }
         let b = bytes[i];
+        // "a < b", "I <3 it": a `<` that starts no tag is text.
+        if b == b'<' && !rest.get(1).is_some_and(|&c| starts_markup(c)) {
+            out.extend_from_slice(b"&lt;");
+            changed = true;
+            i += 1;
+            continue;
+        }
         if is_forbidden_control(b) {
             changed = true;
             i += 1;
@@ -201,6 +208,13 @@ fn fix_markup(bytes: &[u8]) -> Option<Vec<u8>> {
         }
     }
     changed.then_some(out)
+}
+
+/// Whether a byte after `<` can start a tag, an end tag, a comment, a
+/// declaration or a processing instruction (non-ASCII bytes may start a
+/// name).
+fn starts_markup(b: u8) -> bool {
+    b.is_ascii_alphabetic() || matches!(b, b'_' | b':' | b'/' | b'!' | b'?') || b >= 0x80
 }
 
 /// Control characters XML 1.0 does not allow (tab, newline and carriage
@@ -357,11 +371,12 @@ mod tests {
 
     #[test]
     fn ampersands_entities_and_controls_are_fixed_outside_cdata() {
-        let input = b"<t>Tom & Jerry &eacute;t&eacute; &amp; &#233; &#xE9; &nbsp;&bogus; \x01x</t>\
+        let input =
+            b"<t>Tom & Jerry <3 &eacute;t&eacute; &amp; &#233; &#xE9; &nbsp;&bogus; \x01x</t>\
                       <d><![CDATA[a & b &eacute;]]></d><!-- & -->";
         assert_eq!(
             prepared(input),
-            "<t>Tom &amp; Jerry &#233;t&#233; &amp; &#233; &#xE9; &#160;&amp;bogus; x</t>\
+            "<t>Tom &amp; Jerry &lt;3 &#233;t&#233; &amp; &#233; &#xE9; &#160;&amp;bogus; x</t>\
              <d><![CDATA[a & b &eacute;]]></d><!-- & -->"
         );
         // Well-formed input is not copied.
