@@ -135,14 +135,15 @@ fn tag_name(bytes: &[u8], from: usize) -> (&[u8], usize) {
 
 /// Index just past the `>` that ends a start tag, honouring quoted attribute values.
 fn tag_end(bytes: &[u8], from: usize) -> usize {
-    let mut quote = None;
-    for (i, &b) in bytes[from..].iter().enumerate() {
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None if b == b'"' || b == b'\'' => quote = Some(b),
-            None if b == b'>' => return from + i + 1,
-            None => {}
+    let mut at = from;
+    while let Some(offset) = memchr::memchr3(b'>', b'"', b'\'', &bytes[at..]) {
+        let found = at + offset;
+        match bytes[found] {
+            b'>' => return found + 1,
+            quote => match memchr::memchr(quote, &bytes[found + 1..]) {
+                Some(close) => at = found + 1 + close + 1,
+                None => return bytes.len(),
+            },
         }
     }
     bytes.len()
@@ -168,60 +169,85 @@ fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(bytes.get(from..)?, needle).map(|i| from + i)
 }
 
+/// The tag name in lowercase ASCII, if it is short enough to be one of the
+/// names matched here (the longest is 9 bytes).
+fn lowercase(name: &[u8]) -> Option<([u8; 9], usize)> {
+    let mut buffer = [0u8; 9];
+    if name.is_empty() || name.len() > buffer.len() {
+        return None;
+    }
+    for (slot, b) in buffer.iter_mut().zip(name) {
+        *slot = b.to_ascii_lowercase();
+    }
+    Some((buffer, name.len()))
+}
+
 fn is_raw_text(name: &[u8]) -> bool {
-    const RAW: [&[u8]; 9] = [
-        b"script",
-        b"style",
-        b"textarea",
-        b"title",
-        b"xmp",
-        b"iframe",
-        b"noembed",
-        b"noframes",
-        b"plaintext",
-    ];
-    RAW.iter().any(|r| r.eq_ignore_ascii_case(name))
+    let Some((buffer, len)) = lowercase(name) else {
+        return false;
+    };
+    matches!(
+        &buffer[..len],
+        b"script"
+            | b"style"
+            | b"textarea"
+            | b"title"
+            | b"xmp"
+            | b"iframe"
+            | b"noembed"
+            | b"noframes"
+            | b"plaintext"
+    )
 }
 
 /// Whether an element's start tag opens a level that only its end tag closes.
 fn counts(name: &[u8]) -> bool {
-    const NOT_COUNTED: [&[u8]; 34] = [
-        b"area",
-        b"base",
-        b"br",
-        b"col",
-        b"embed",
-        b"hr",
-        b"img",
-        b"input",
-        b"link",
-        b"meta",
-        b"source",
-        b"track",
-        b"wbr",
-        b"param",
-        b"keygen",
-        b"p",
-        b"li",
-        b"dt",
-        b"dd",
-        b"tr",
-        b"td",
-        b"th",
-        b"tbody",
-        b"thead",
-        b"tfoot",
-        b"option",
-        b"optgroup",
-        b"rp",
-        b"rt",
-        b"colgroup",
-        b"caption",
-        b"html",
-        b"head",
-        b"body",
-    ];
-    !name.is_empty() && !NOT_COUNTED.iter().any(|n| n.eq_ignore_ascii_case(name))
+    if name.is_empty() {
+        return false;
+    }
+    let Some((buffer, len)) = lowercase(name) else {
+        // Longer than every name below: a custom element, which counts.
+        return true;
+    };
+    // Void elements, elements whose end tag is optional (the parser closes
+    // them by itself), and the document's own frame.
+    !matches!(
+        &buffer[..len],
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"param"
+            | b"keygen"
+            | b"p"
+            | b"li"
+            | b"dt"
+            | b"dd"
+            | b"tr"
+            | b"td"
+            | b"th"
+            | b"tbody"
+            | b"thead"
+            | b"tfoot"
+            | b"option"
+            | b"optgroup"
+            | b"rp"
+            | b"rt"
+            | b"colgroup"
+            | b"caption"
+            | b"html"
+            | b"head"
+            | b"body"
+    )
 }
 
 #[cfg(test)]
