@@ -51,6 +51,10 @@ pub struct Summary {
     pub written: u64,
     /// Records no sink would take, left pending.
     pub unwritten: u64,
+    /// Records made from the feed because the page could not be used.
+    pub degraded: u64,
+    /// Batches the sinks made durable (one fsync each for files).
+    pub batches: u64,
 }
 
 /// The running pipeline's handles.
@@ -210,13 +214,16 @@ pub async fn once(
         failures: ctx.stats.poll_failures.load(Ordering::Relaxed),
         written: ctx.stats.written.load(Ordering::Relaxed),
         unwritten: ctx.stats.unwritten.load(Ordering::Relaxed),
+        degraded: ctx.stats.degraded.load(Ordering::Relaxed),
+        batches: ctx.stats.batches.load(Ordering::Relaxed),
     };
     tracing::info!(
         polls = summary.polls,
         failed = summary.failures,
         written = summary.written,
         unwritten = summary.unwritten,
-        degraded = ctx.stats.degraded.load(Ordering::Relaxed),
+        degraded = summary.degraded,
+        batches = summary.batches,
         complete = completed,
         "once finished"
     );

@@ -632,7 +632,14 @@ async fn read_capped(
     {
         return Err(FetchError::new(FetchErrorKind::TooLarge(max)));
     }
-    let mut bytes = Vec::new();
+    // Sized once from Content-Length when it is known and plain (a body
+    // grown by doubling costs reallocations and copies of most of it).
+    let declared = response
+        .content_length()
+        .filter(|_| response.headers().get(header::CONTENT_ENCODING).is_none())
+        .and_then(|l| usize::try_from(l).ok())
+        .unwrap_or(0);
+    let mut bytes = Vec::with_capacity(declared.min(max));
     while let Some(chunk) = response
         .chunk()
         .await

@@ -71,6 +71,8 @@ pub struct Stats {
     pub degraded: AtomicU64,
     /// Records a sink could not take, left pending for a later run.
     pub unwritten: AtomicU64,
+    /// Batches made durable (one write and fsync per file sink each).
+    pub batches: AtomicU64,
 }
 
 /// A record ready for the sink: the item, its version and the JSON line.
@@ -489,8 +491,15 @@ impl Context {
 }
 
 /// Builds the record of one pending item; `None` when it is no longer pending.
-async fn process_item(ctx: &Context, id: i64) -> anyhow::Result<Option<Written>> {
-    let Some(mut pending) = ctx.db(move |s| s.start_item(id)).await? else {
+///
+/// Two hops off the async threads: one state read (`start_item`), then,
+/// once the page is in memory, one blocking task under an extraction permit
+/// that extracts it, reads `also_in`, builds the record and serializes it.
+/// Everything CPU-heavy about an item (extraction, the feed fallback's
+/// sanitizing, JSON) thus runs on the bounded extraction pool, never on the
+/// async workers, and an item costs two thread hand-offs, not four.
+async fn process_item(ctx: &Arc<Context>, id: i64) -> anyhow::Result<Option<Written>> {
+    let Some(pending) = ctx.db(move |s| s.start_item(id)).await? else {
         return Ok(None);
     };
     let feed = ctx.feed_config(&pending.feed_url);
@@ -499,23 +508,32 @@ async fn process_item(ctx: &Context, id: i64) -> anyhow::Result<Option<Written>>
         .map_or(pending.feed_url.clone(), |f| f.name.clone());
     let link = pending.item.link.clone().unwrap_or_default();
     let span = tracing::span!(tracing::Level::WARN, "article", feed = %feed_name, url = %link);
-    let article = make_article(ctx, feed.as_ref(), &pending.item)
-        .instrument(span)
+    let source = page_source(ctx, feed.as_ref(), &pending.item)
+        .instrument(span.clone())
         .await;
-    pending.also_in = ctx.db(move |s| s.also_in(id)).await?;
-    if article.extraction.source == "feed" {
-        ctx.stats.degraded.fetch_add(1, Ordering::Relaxed);
-    }
-    let record = build_record(ctx, article, &pending, feed.as_ref());
-    let mut line =
-        Vec::with_capacity(record.article.text.len() + 2 * record.article.html.len() + 2048);
-    serde_json::to_writer(&mut line, &record)?;
-    line.push(b'\n');
-    Ok(Some(Written {
-        id,
-        version: pending.version,
-        line,
-    }))
+    let permit = ctx.extract_permits.clone().acquire_owned().await?;
+    let ctx = ctx.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Option<Written>> {
+        let _permit = permit;
+        let _span = span.enter();
+        let mut pending = pending;
+        let article = make_article(&ctx, source, &pending.item);
+        if article.extraction.source == "feed" {
+            ctx.stats.degraded.fetch_add(1, Ordering::Relaxed);
+        }
+        pending.also_in = ctx.state.also_in(id)?;
+        let record = build_record(&ctx, article, &pending, feed.as_ref());
+        let mut line =
+            Vec::with_capacity(record.article.text.len() + 2 * record.article.html.len() + 2048);
+        serde_json::to_writer(&mut line, &record)?;
+        line.push(b'\n');
+        Ok(Some(Written {
+            id,
+            version: pending.version,
+            line,
+        }))
+    })
+    .await?
 }
 
 fn build_record(
@@ -560,16 +578,22 @@ fn build_record(
     }
 }
 
-/// The article of an item: the extracted page, or the feed's own content
-/// with the reason in `extraction.note`.
-async fn make_article(ctx: &Context, feed: Option<&FeedConfig>, item: &Item) -> Article {
+/// Where an item's article comes from: the fetched page, or the feed's own
+/// content for the reason given.
+enum Source {
+    Page(Box<http::Body>),
+    Feed(String),
+}
+
+/// The async half of an item: decides whether the page is wanted and
+/// allowed, and fetches it.
+async fn page_source(ctx: &Context, feed: Option<&FeedConfig>, item: &Item) -> Source {
     let Some(link) = item.link.as_deref().and_then(|l| Url::parse(l).ok()) else {
-        return article_from_feed(item, "the item has no link; recorded from the feed");
+        return Source::Feed("the item has no link; recorded from the feed".to_owned());
     };
     if feed.is_some_and(|f| f.content == ContentSource::Feed) {
-        return article_from_feed(
-            item,
-            "the feed is configured to be trusted (content = \"feed\")",
+        return Source::Feed(
+            "the feed is configured to be trusted (content = \"feed\")".to_owned(),
         );
     }
     if let Some(media) = item
@@ -577,19 +601,17 @@ async fn make_article(ctx: &Context, feed: Option<&FeedConfig>, item: &Item) -> 
         .as_deref()
         .or_else(|| feed::media_by_extension(link.as_str()))
     {
-        return article_from_feed(
-            item,
-            &format!("the link is {media}, not a web page; recorded from the feed"),
-        );
+        return Source::Feed(format!(
+            "the link is {media}, not a web page; recorded from the feed"
+        ));
     }
     if ctx.config.robots_txt {
         match ctx.http.robots(&link).await {
             RobotsAnswer::Allowed => {}
             RobotsAnswer::Disallowed => {
                 tracing::info!("robots.txt disallows the page, using the feed's content");
-                return article_from_feed(
-                    item,
-                    "robots.txt disallows fetching the page; recorded from the feed",
+                return Source::Feed(
+                    "robots.txt disallows fetching the page; recorded from the feed".to_owned(),
                 );
             }
             RobotsAnswer::Unavailable(reason) => {
@@ -597,12 +619,9 @@ async fn make_article(ctx: &Context, feed: Option<&FeedConfig>, item: &Item) -> 
                     error = %reason,
                     "robots.txt could not be read, so the site is not fetched for now; using the feed's content"
                 );
-                return article_from_feed(
-                    item,
-                    &format!(
-                        "robots.txt could not be read ({reason}), so the page was not fetched; recorded from the feed"
-                    ),
-                );
+                return Source::Feed(format!(
+                    "robots.txt could not be read ({reason}), so the page was not fetched; recorded from the feed"
+                ));
             }
         }
     }
@@ -611,39 +630,43 @@ async fn make_article(ctx: &Context, feed: Option<&FeedConfig>, item: &Item) -> 
         Ok(body) => body,
         Err(err) => {
             tracing::warn!(error = %err, "page fetch failed, using the feed's content");
-            return article_from_feed(
-                item,
-                &format!("fetching the page failed ({err}); recorded from the feed"),
-            );
+            return Source::Feed(format!(
+                "fetching the page failed ({err}); recorded from the feed"
+            ));
         }
     };
     if let Some(media) = body.media_type()
         && !media.is_empty()
         && !(media.contains("html") || media == "text/plain" || media.ends_with("/xml"))
     {
-        return article_from_feed(
-            item,
-            &format!("the page is {media}, not HTML; recorded from the feed"),
-        );
+        return Source::Feed(format!(
+            "the page is {media}, not HTML; recorded from the feed"
+        ));
     }
-    let permit = ctx.extract_permits.clone().acquire_owned().await;
-    let url = body.final_url.to_string();
-    let charset = body.charset().map(str::to_owned);
-    let language = body.content_language.clone();
-    let max_bytes = ctx.config.http.max_page_bytes;
-    let bytes = body.bytes;
-    let extracted = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        let options = ExtractOptions {
-            url: Some(&url),
-            http_charset: charset.as_deref(),
-            http_language: language.as_deref(),
-            markdown: false,
-            max_bytes: Some(max_bytes),
-        };
-        extract::extract(&bytes, &options)
-    })
-    .await;
+    Source::Page(Box::new(body))
+}
+
+/// The blocking half of an item: the extracted page, or the feed's own
+/// content with the reason in `extraction.note`. CPU-bound; runs under an
+/// extraction permit.
+fn make_article(ctx: &Context, source: Source, item: &Item) -> Article {
+    let body = match source {
+        Source::Page(body) => body,
+        Source::Feed(note) => return article_from_feed(item, &note),
+    };
+    let url = body.final_url.as_str();
+    let options = ExtractOptions {
+        url: Some(url),
+        http_charset: body.charset(),
+        http_language: body.content_language.as_deref(),
+        markdown: false,
+        max_bytes: Some(ctx.config.http.max_page_bytes),
+    };
+    // A panic in the extractor costs the page, not the item: the record
+    // falls back to the feed's content.
+    let extracted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        extract::extract(&body.bytes, &options)
+    }));
     match extracted {
         Ok(Ok(article)) if article.extraction.status == ExtractionStatus::Ok => article,
         Ok(Ok(article)) => {
@@ -659,8 +682,8 @@ async fn make_article(ctx: &Context, feed: Option<&FeedConfig>, item: &Item) -> 
             item,
             &format!("extraction failed ({err}); recorded from the feed"),
         ),
-        Err(err) => {
-            tracing::error!(error = %err, "extraction panicked, using the feed's content");
+        Err(_) => {
+            tracing::error!("extraction panicked, using the feed's content");
             article_from_feed(item, "extraction crashed; recorded from the feed")
         }
     }
@@ -782,9 +805,25 @@ pub fn sink_thread(
     let mut gave_up = false;
     while let Some(first) = records.blocking_recv() {
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        // Group commit: one write, one fsync and one state transaction per
+        // batch. Records that arrive while a batch is being made durable
+        // form the next one; a batch found small waits once, briefly, for
+        // more, so that under load an fsync is shared by many records.
+        let mut waited = false;
+        loop {
             match records.try_recv() {
-                Ok(next) => batch.push(next),
+                Ok(next) => {
+                    batch.push(next);
+                    if batch.len() == MAX_BATCH {
+                        break;
+                    }
+                }
+                Err(mpsc::error::TryRecvError::Empty)
+                    if !waited && batch.len() < GROUP_MIN && !cancel.is_cancelled() =>
+                {
+                    waited = true;
+                    std::thread::sleep(GROUP_WAIT);
+                }
                 Err(_) => break,
             }
         }
@@ -837,6 +876,7 @@ pub fn sink_thread(
             ctx.stats
                 .written
                 .fetch_add(batch.len() as u64, Ordering::Relaxed);
+            ctx.stats.batches.fetch_add(1, Ordering::Relaxed);
         } else {
             ctx.stats
                 .unwritten
@@ -845,6 +885,12 @@ pub fn sink_thread(
         ctx.unqueue(&ids);
     }
 }
+
+/// A batch smaller than this waits [`GROUP_WAIT`] once for more records.
+const GROUP_MIN: usize = 32;
+/// How long a small batch waits for company before it is written: a bound
+/// on the latency group commit adds to a record.
+const GROUP_WAIT: Duration = Duration::from_millis(5);
 
 fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
