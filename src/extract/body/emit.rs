@@ -254,7 +254,11 @@ impl Emitter<'_> {
             if ch.is_whitespace() {
                 self.pending_space = true;
             } else {
-                if self.pending_space && self.has_content() {
+                // No space at the start of a line: after `<br>` the
+                // source's indentation is not text.
+                let line_start = self.current.is_empty()
+                    && matches!(self.inlines.last(), Some(Inline::LineBreak));
+                if self.pending_space && self.has_content() && !line_start {
                     self.push_space();
                 }
                 self.pending_space = false;
@@ -486,6 +490,15 @@ mod tests {
         assert_eq!(
             got,
             vec![(BlockKind::Paragraph, "One twothree fourfive.".into())]
+        );
+    }
+
+    #[test]
+    fn lines_after_a_break_do_not_start_with_the_source_indentation() {
+        let got = texts("<p>One line<br><br>\n   two lines <br>\n three</p>");
+        assert_eq!(
+            got,
+            vec![(BlockKind::Paragraph, "One line\n\ntwo lines\nthree".into())]
         );
     }
 
