@@ -309,6 +309,16 @@ impl Emitter<'_> {
             return;
         }
         self.finish_inline();
+        // Pages without `<p>` separate paragraphs with `<br><br>`: the
+        // second break ends the paragraph.
+        if matches!(self.inlines.last(), Some(Inline::LineBreak))
+            && self.pre == 0
+            && matches!(self.kinds.last(), Some(KindContext::Paragraph) | None)
+        {
+            self.inlines.pop();
+            self.flush();
+            return;
+        }
         self.inlines.push(Inline::LineBreak);
         self.pending_space = false;
     }
@@ -495,10 +505,31 @@ mod tests {
 
     #[test]
     fn lines_after_a_break_do_not_start_with_the_source_indentation() {
-        let got = texts("<p>One line<br><br>\n   two lines <br>\n three</p>");
+        let got = texts("<li>One line<br><br>\n   two lines <br>\n three</li>");
         assert_eq!(
             got,
-            vec![(BlockKind::Paragraph, "One line\n\ntwo lines\nthree".into())]
+            vec![(
+                BlockKind::ListItem {
+                    ordered: false,
+                    depth: 0
+                },
+                "One line\n\ntwo lines\nthree".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_double_break_ends_a_paragraph() {
+        let got = texts(
+            "<div>Headline<br>by A. Writer<br><br>\n First paragraph.<br><br><br>Second.</div>",
+        );
+        assert_eq!(
+            got,
+            vec![
+                (BlockKind::Paragraph, "Headline\nby A. Writer".into()),
+                (BlockKind::Paragraph, "First paragraph.".into()),
+                (BlockKind::Paragraph, "Second.".into()),
+            ]
         );
     }
 

@@ -5,7 +5,7 @@
 //! Credit lines such as "With assistance from ..." are part of the article
 //! and are never matched here.
 
-use super::{Block, BlockKind};
+use super::{Block, BlockKind, Inline};
 
 /// What the trimmer knows about the page.
 pub(super) struct Context<'a> {
@@ -61,15 +61,34 @@ pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) {
         let text = block.plain_text();
         let norm = normalize(&text);
         let is_heading = matches!(block.kind, BlockKind::Heading(_));
-        let drop = (is_heading && start < 3 && matches!(block.kind, BlockKind::Heading(1)))
-            || title.matches(&norm, is_heading)
-            || headings.iter().any(|h| !h.is_empty() && *h == norm)
-            || is_byline(&text, &norm, &bylines)
-            || is_dateline(&text);
-        if !drop {
-            break;
+        let head_line = |text: &str, norm: &str| {
+            title.matches(norm, is_heading)
+                || headings.iter().any(|h| !h.is_empty() && *h == norm)
+                || is_byline(text, norm, &bylines)
+                || is_dateline(text)
+        };
+        if (is_heading && start < 3 && matches!(block.kind, BlockKind::Heading(1)))
+            || head_line(&text, &norm)
+        {
+            blocks.remove(start);
+            continue;
         }
-        blocks.remove(start);
+        // A paragraph built with `<br>`s may open with the headline, the
+        // byline or the date on lines of their own.
+        let first_line_end = block
+            .inlines
+            .iter()
+            .position(|i| matches!(i, Inline::LineBreak));
+        if let Some(end) = first_line_end
+            && block.kind == BlockKind::Paragraph
+        {
+            let line = text.split('\n').next().unwrap_or("");
+            if head_line(line, &normalize(line)) {
+                blocks[start].inlines.drain(..=end);
+                continue;
+            }
+        }
+        break;
     }
     // The end: copyright, syndication and bylines.
     while let Some(last) = blocks.last() {
@@ -555,6 +574,26 @@ mod tests {
         assert_eq!(
             run(&blocks, Some("Rivers rise in the valley | Daily Example")),
             vec!["The first real sentence of the story."]
+        );
+    }
+
+    #[test]
+    fn head_lines_inside_a_br_paragraph_go() {
+        let blocks = [Block {
+            kind: BlockKind::Paragraph,
+            inlines: vec![
+                Inline::Strong("Rivers rise in the valley".into()),
+                Inline::LineBreak,
+                Inline::Text("by Ann Example, March 3, 2025".into()),
+                Inline::LineBreak,
+                Inline::Text("The first real sentence.".into()),
+                Inline::LineBreak,
+                Inline::Text("By the way, a second line.".into()),
+            ],
+        }];
+        assert_eq!(
+            run(&blocks, Some("Example Pages - Rivers rise in the valley")),
+            vec!["The first real sentence.\nBy the way, a second line."]
         );
     }
 
