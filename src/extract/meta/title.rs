@@ -8,8 +8,8 @@
 //! agreement between two sources.
 
 /// Separators between a headline and a site name in `<title>`-like texts.
-const SEPARATORS: [&str; 10] = [
-    " | ", " - ", " – ", " — ", " :: ", " » ", " · ", " • ", " ｜ ", " / ",
+const SEPARATORS: [&str; 11] = [
+    " | ", " - ", " – ", " — ", " :: ", " : ", " » ", " · ", " • ", " ｜ ", " / ",
 ];
 
 /// The inputs of the choice, already whitespace-collapsed.
@@ -223,6 +223,19 @@ mod tests {
         assert_eq!(
             strip_site("Rain - and wind - return", &["Other"], Some("a.example")),
             "Rain - and wind - return"
+        );
+        // " : " separates a site name too, but a French headline keeps its own.
+        assert_eq!(
+            strip_site(
+                "Why does bread collapse? : Baking Forum",
+                &[],
+                Some("bakingforum.example")
+            ),
+            "Why does bread collapse?"
+        );
+        assert_eq!(
+            strip_site("Pluie : la Bretagne en alerte", &[], Some("news.example")),
+            "Pluie : la Bretagne en alerte"
         );
     }
 
