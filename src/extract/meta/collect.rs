@@ -58,6 +58,9 @@ pub(super) struct Facts {
     pub rel_authors: Vec<Found>,
     /// Texts of elements whose class, id or rel says byline or author.
     pub bylines: Vec<Found>,
+    /// Short texts of elements (not `<time>`) whose class or id says date
+    /// or publication ("post-date", "dateline", "published").
+    pub date_texts: Vec<Found>,
     /// Byline-looking elements whose text was too long or spread; after
     /// [`MAX_CANDIDATES`] of them no more are tried, which bounds the cost
     /// of deeply nested author containers.
@@ -278,6 +281,16 @@ fn visit(
             facts.times.push(found(value, published_hint));
         }
     }
+    if name != "time"
+        && !pubdate
+        && words & (WORD_DATE | WORD_PUBLISHED) != 0
+        && facts.date_texts.len() < MAX_CANDIDATES
+        && let Some(text) = text_of(node, 80)
+    {
+        facts
+            .date_texts
+            .push(found(text.replace('\n', " "), published_hint));
+    }
     if name == "a"
         && rel.is_some_and(|r| r.split_ascii_whitespace().any(|t| t == "author"))
         && facts.rel_authors.len() < MAX_CANDIDATES
@@ -383,6 +396,8 @@ const WORD_NOT_BYLINE: u8 = 2;
 const WORD_CHROME: u8 = 4;
 /// A publication-date element.
 const WORD_PUBLISHED: u8 = 8;
+/// A date element ("post-date", "dateline", "timestamp").
+const WORD_DATE: u8 = 16;
 
 /// Keywords by first letter, each with its classes. Matching is by
 /// substring and ASCII case-insensitive, so "ArticleByline__name" and
@@ -399,9 +414,17 @@ fn keywords_starting(byte: u8) -> &'static [(&'static [u8], u8)] {
         ],
         b'b' => &[(b"byline", WORD_BYLINE), (b"bio", WORD_NOT_BYLINE)],
         b'c' => &[(b"comment", WORD_NOT_BYLINE | WORD_CHROME)],
-        b'd' => &[(b"desc", WORD_NOT_BYLINE)],
+        b'd' => &[
+            (b"desc", WORD_NOT_BYLINE),
+            (b"date", WORD_DATE),
+            (b"datum", WORD_DATE),
+        ],
         b'e' => &[(b"email", WORD_NOT_BYLINE)],
-        b'f' => &[(b"follow", WORD_NOT_BYLINE), (b"footer", WORD_CHROME)],
+        b'f' => &[
+            (b"follow", WORD_NOT_BYLINE),
+            (b"footer", WORD_CHROME),
+            (b"fecha", WORD_DATE),
+        ],
         b'i' => &[(b"image", WORD_NOT_BYLINE), (b"img", WORD_NOT_BYLINE)],
         b'm' => &[(b"most-read", WORD_CHROME)],
         b'n' => &[(b"newsletter", WORD_CHROME)],
@@ -410,6 +433,7 @@ fn keywords_starting(byte: u8) -> &'static [(&'static [u8], u8)] {
             (b"pic", WORD_NOT_BYLINE),
             (b"publish", WORD_PUBLISHED),
             (b"pubdate", WORD_PUBLISHED),
+            (b"posted", WORD_DATE),
         ],
         b'q' => &[(b"quote", WORD_NOT_BYLINE)],
         b'r' => &[(b"related", WORD_CHROME), (b"recommend", WORD_CHROME)],
@@ -418,7 +442,11 @@ fn keywords_starting(byte: u8) -> &'static [(&'static [u8], u8)] {
             (b"share", WORD_NOT_BYLINE),
             (b"sidebar", WORD_CHROME),
         ],
-        b't' => &[(b"twitter", WORD_NOT_BYLINE), (b"teaser", WORD_CHROME)],
+        b't' => &[
+            (b"twitter", WORD_NOT_BYLINE),
+            (b"teaser", WORD_CHROME),
+            (b"timestamp", WORD_DATE),
+        ],
         b'w' => &[(b"writer", WORD_BYLINE)],
         _ => &[],
     }
@@ -597,7 +625,8 @@ mod tests {
             WORD_BYLINE | WORD_NOT_BYLINE
         );
         assert_eq!(scan_keywords(b"Related-Stories"), WORD_CHROME);
-        assert_eq!(scan_keywords(b"date-published"), WORD_PUBLISHED);
+        assert_eq!(scan_keywords(b"date-published"), WORD_DATE | WORD_PUBLISHED);
+        assert_eq!(scan_keywords(b"entry-Timestamp"), WORD_DATE);
         assert_eq!(scan_keywords(b"x"), 0);
         // Inside a word is not a keyword: "subscribe" holds no "bio".
         assert_eq!(scan_keywords(b"subscribe vprofile"), 0);

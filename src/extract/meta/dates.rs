@@ -58,6 +58,7 @@ pub(super) fn parse(raw: &str) -> Option<Parsed> {
         .or_else(|| parse_epoch(s))
         .or_else(|| DateTime::parse_from_rfc2822(s).ok().map(Parsed::Instant))
         .or_else(|| parse_dmy(s))
+        .or_else(|| parse_cjk(s))
         .or_else(|| parse_english(s))?;
     let year = parsed.date().format("%Y").to_string().parse::<i32>().ok()?;
     (MIN_YEAR..=MAX_YEAR).contains(&year).then_some(parsed)
@@ -252,6 +253,33 @@ fn parse_dmy(s: &str) -> Option<Parsed> {
     NaiveDate::from_ymd_opt(year as i32, month, day).map(Parsed::Date)
 }
 
+/// Chinese, Japanese and Korean dates: `2025年4月1日`, `2025년 4월 1일`.
+fn parse_cjk(s: &str) -> Option<Parsed> {
+    let number_before = |text: &str, mark: char| -> Option<(u32, usize)> {
+        let at = text.find(mark)?;
+        let digits: String = text[..at]
+            .trim_end()
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        Some((digits.parse().ok()?, at + mark.len_utf8()))
+    };
+    for (year_mark, month_mark, day_mark) in [('年', '月', '日'), ('년', '월', '일')] {
+        let Some((year, after_year)) = number_before(s, year_mark) else {
+            continue;
+        };
+        let rest = &s[after_year..];
+        let (month, after_month) = number_before(rest, month_mark)?;
+        let (day, _) = number_before(&rest[after_month..], day_mark)?;
+        return NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day).map(Parsed::Date);
+    }
+    None
+}
+
 /// English month-name dates: `May 2, 2024`, `2 May 2024`, `Thu, 2 May 2024`.
 fn parse_english(s: &str) -> Option<Parsed> {
     const MONTHS: [&str; 12] = [
@@ -290,6 +318,17 @@ fn parse_english(s: &str) -> Option<Parsed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cjk_dates() {
+        assert_eq!(normalize("2025年4月1日").as_deref(), Some("2025-04-01"));
+        assert_eq!(
+            normalize("公開 2024年 12月 31日 10:00").as_deref(),
+            Some("2024-12-31")
+        );
+        assert_eq!(normalize("2023년 7월 9일").as_deref(), Some("2023-07-09"));
+        assert_eq!(normalize("4月1日").as_deref(), None);
+    }
 
     #[test]
     fn keeps_the_source_offset() {

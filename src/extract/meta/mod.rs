@@ -124,7 +124,8 @@ pub fn extract(document: &Html, base: Option<&Url>) -> Metadata {
                 .find_map(|d| dates::normalize(d))
         })
         .or_else(|| time_element(&facts.times))
-        .or_else(|| base.and_then(|u| dates::from_url(u.as_str())));
+        .or_else(|| base.and_then(|u| dates::from_url(u.as_str())))
+        .or_else(|| text_date(&facts));
     let modified = ld
         .modified
         .as_deref()
@@ -400,6 +401,24 @@ fn time_element(times: &[Found]) -> Option<String> {
         .chain(usable().filter(|t| t.in_article))
         .chain(usable())
         .find_map(|t| dates::normalize(&t.text))
+}
+
+/// Last resort: a date written in the text of a date-classed element or a
+/// byline ("Posted June 3, 2009", "by Ann Example, 3 May 2024"), outside
+/// page chrome, publication-marked ones first.
+fn text_date(facts: &collect::Facts) -> Option<String> {
+    let usable = || {
+        facts
+            .date_texts
+            .iter()
+            .chain(&facts.bylines)
+            .filter(|t| !t.in_chrome)
+    };
+    usable()
+        .filter(|t| t.hint)
+        .chain(usable())
+        .flat_map(|t| t.text.lines())
+        .find_map(dates::normalize)
 }
 
 /// The first non-empty `<meta>` value for any of the keys, keys in order.

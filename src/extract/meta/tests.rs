@@ -27,6 +27,21 @@ fn seed_shaped_page() {
     assert_eq!(meta.language.as_deref(), Some("en"));
     assert_eq!(meta.byline_texts.len(), 1);
     assert!(meta.byline_texts[0].starts_with("Jane Roe, Example News on"));
+    // No machine-readable date anywhere: the date element's text.
+    assert_eq!(meta.published.as_deref(), Some("2024-05-02"));
+}
+
+#[test]
+fn text_dates_come_last_and_never_from_chrome() {
+    let page = r#"<html><head><title>Harbour</title></head><body>
+        <aside class="related"><span class="post-date">January 9, 2020</span></aside>
+        <article><h1>Harbour</h1><div class="meta">Posted by <b>Ann</b></div>
+        <div class="entry-date">3 June 2009</div><p>The harbour closed.</p></article>
+        </body></html>"#;
+    let meta = meta_of(page, "https://www.example.org/harbour");
+    assert_eq!(meta.published.as_deref(), Some("2009-06-03"));
+    let dated_url = meta_of(page, "https://www.example.org/2011/02/03/harbour");
+    assert_eq!(dated_url.published.as_deref(), Some("2011-02-03"));
 }
 
 #[test]
