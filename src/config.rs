@@ -86,7 +86,7 @@ pub struct HttpConfig {
     /// later one (a stalled connection).
     pub read_timeout: Duration,
     /// Slowest transfer accepted, in bytes per second, averaged from the
-    /// start of the request once [`crate::http::RATE_GRACE`] has passed;
+    /// start of the request once `http::RATE_GRACE` (5 s) has passed;
     /// 0 turns the check off.
     pub min_rate: u64,
     /// Addresses opened on top of the public internet (the SSRF guard).
@@ -717,7 +717,7 @@ impl Validator<'_> {
                 }
             };
             for name in feed.headers.keys() {
-                if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                if ::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
                     return Err(self.invalid(
                         feed.url.span(),
                         &key("headers"),

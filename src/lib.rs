@@ -9,25 +9,37 @@
 //! - [`eval`]: the quality and speed evaluation over the development sets.
 //! - [`cli`]: the command-line front end; `main.rs` only calls [`cli::main`].
 //!
+//! The `daemon` feature (on by default) adds the networking, the state, the
+//! sinks, the eval and the CLI; without it only the pure modules are built
+//! (the fuzz targets in `fuzz/` use that).
+//!
 //! `ARCHITECTURE.md` at the repository root is the map of the whole pipeline.
 
 pub mod canonical;
+#[cfg(feature = "daemon")]
 pub mod cli;
+#[cfg(feature = "daemon")]
 pub mod commands;
 pub mod config;
+#[cfg(feature = "daemon")]
 pub mod daemon;
+#[cfg(feature = "daemon")]
 pub mod eval;
 pub mod extract;
 pub mod feed;
 pub mod feedfix;
 #[doc(hidden)]
 pub mod harness;
+#[cfg(feature = "daemon")]
 pub mod http;
 pub mod netguard;
 pub mod opml;
+#[cfg(feature = "daemon")]
 pub mod pipeline;
 pub mod record;
 pub mod robots;
 pub mod schedule;
+#[cfg(feature = "daemon")]
 pub mod sink;
+#[cfg(feature = "daemon")]
 pub mod state;
