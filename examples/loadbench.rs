@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo run --release --example loadbench            # 1,000 feeds x 20 items, 10,000-feed re-poll
 //! cargo run --release --example loadbench -- 200 20 2000   # smaller: feeds, items, re-poll feeds
+//! LOADBENCH_THREADS=4 cargo run --release --example loadbench   # concurrency.extract_threads (default 0: one per core)
 //! ```
 //!
 //! A local server on 127.0.0.1 (in this process) serves the feeds and the
@@ -229,9 +230,10 @@ fn bench_config(
     let mut text = format!(
         "[daemon]\nstate_path = \"{name}.db\"\nrobots_txt = false\n\n\
          [[output]]\nkind = \"files\"\ndir = \"{}\"\n\n\
-         [concurrency]\nfeeds = 32\narticles = 32\nper_host = 64\nmin_host_delay = \"0s\"\n\n\
+         [concurrency]\nfeeds = 32\narticles = 32\nper_host = 64\nmin_host_delay = \"0s\"\nextract_threads = {threads}\n\n\
          [http]\ntimeout = \"60s\"\n# The local benchmark server.\nallow = [\"127.0.0.0/8\"]\n\n",
-        out.display()
+        out.display(),
+        threads = std::env::var("LOADBENCH_THREADS").unwrap_or_else(|_| "0".to_owned()),
     );
     for n in 0..feeds {
         text.push_str(&format!(

@@ -493,11 +493,12 @@ impl Context {
 /// Builds the record of one pending item; `None` when it is no longer pending.
 ///
 /// Two hops off the async threads: one state read (`start_item`), then,
-/// once the page is in memory, one blocking task under an extraction permit
-/// that extracts it, reads `also_in`, builds the record and serializes it.
-/// Everything CPU-heavy about an item (extraction, the feed fallback's
-/// sanitizing, JSON) thus runs on the bounded extraction pool, never on the
-/// async workers, and an item costs two thread hand-offs, not four.
+/// once the page is in memory, one blocking task that extracts it under an
+/// extraction permit, then (the permit released, so a wait for the state
+/// lock never idles a core) reads `also_in`, builds the record and
+/// serializes it. Everything CPU-heavy about an item (extraction, the feed
+/// fallback's sanitizing, JSON) thus runs off the async workers, extraction
+/// bounded by `extract_threads`, and an item costs two thread hand-offs.
 async fn process_item(ctx: &Arc<Context>, id: i64) -> anyhow::Result<Option<Written>> {
     let Some(pending) = ctx.db(move |s| s.start_item(id)).await? else {
         return Ok(None);
@@ -514,10 +515,12 @@ async fn process_item(ctx: &Arc<Context>, id: i64) -> anyhow::Result<Option<Writ
     let permit = ctx.extract_permits.clone().acquire_owned().await?;
     let ctx = ctx.clone();
     tokio::task::spawn_blocking(move || -> anyhow::Result<Option<Written>> {
-        let _permit = permit;
         let _span = span.enter();
         let mut pending = pending;
         let article = make_article(&ctx, source, &pending.item);
+        // The permit bounds extraction only: reading `also_in` may wait for
+        // the state lock, and an idle permit would leave a core idle.
+        drop(permit);
         if article.extraction.source == "feed" {
             ctx.stats.degraded.fetch_add(1, Ordering::Relaxed);
         }
