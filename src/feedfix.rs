@@ -144,70 +144,82 @@ fn transcode(bytes: &[u8], charset: Option<&str>) -> Option<Vec<u8>> {
 /// sections, comments and processing instructions. Works on the bytes of
 /// any ASCII-compatible encoding. `None` when nothing needed fixing.
 fn fix_markup(bytes: &[u8]) -> Option<Vec<u8>> {
-    let needs = |b: &u8| *b == b'&' || *b == b'<' || is_forbidden_control(*b);
-    if !bytes.iter().any(needs) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(bytes.len() + 64);
-    let mut changed = false;
+    // Copied only from the first fix on: a well-formed feed costs one scan.
+    let mut fixed = Fixed {
+        bytes,
+        out: None,
+        copied: 0,
+    };
     let mut i = 0;
     while i < bytes.len() {
-        let rest = &bytes[i..];
-        let skip_to = if rest.starts_with(b"<![CDATA[") {
-            Some(b"]]>".as_slice())
-        } else if rest.starts_with(b"<!--") {
-            Some(b"-->".as_slice())
-        } else if rest.starts_with(b"<?") {
-            Some(b"?>".as_slice())
-        } else {
-            None
-        };
-        if let Some(end) = skip_to {
-            let len =
-                memchr::memmem::find(&rest[2..], end).map_or(rest.len(), |at| at + 2 + end.len());
-            out.extend_from_slice(&rest[..len]);
-            i += len;
-            continue;
-        }
-        let b = bytes[i];
-        // "a < b", "I <3 it": a `<` that starts no tag is text.
-        if b == b'<' && !rest.get(1).is_some_and(|&c| starts_markup(c)) {
-            out.extend_from_slice(b"&lt;");
-            changed = true;
-            i += 1;
-            continue;
-        }
-        if is_forbidden_control(b) {
-            changed = true;
-            i += 1;
-            continue;
-        }
-        if b != b'&' {
-            out.push(b);
-            i += 1;
-            continue;
-        }
-        match reference(&rest[1..]) {
-            Reference::Keep(len) => {
-                out.extend_from_slice(&rest[..=len]);
-                i += len + 1;
-            }
-            Reference::Named(len, first, second) => {
-                out.extend_from_slice(format!("&#{first};").as_bytes());
-                if second != 0 {
-                    out.extend_from_slice(format!("&#{second};").as_bytes());
+        match bytes[i] {
+            b'<' => {
+                let rest = &bytes[i..];
+                let skip_to = if rest.starts_with(b"<![CDATA[") {
+                    Some(b"]]>".as_slice())
+                } else if rest.starts_with(b"<!--") {
+                    Some(b"-->".as_slice())
+                } else if rest.starts_with(b"<?") {
+                    Some(b"?>".as_slice())
+                } else {
+                    None
+                };
+                if let Some(end) = skip_to {
+                    i += memchr::memmem::find(&rest[2..], end)
+                        .map_or(rest.len(), |at| at + 2 + end.len());
+                    continue;
                 }
-                changed = true;
-                i += len + 1;
-            }
-            Reference::Bare => {
-                out.extend_from_slice(b"&amp;");
-                changed = true;
+                // "a < b", "I <3 it": a `<` that starts no tag is text.
+                if !rest.get(1).is_some_and(|&c| starts_markup(c)) {
+                    fixed.replace(i, 1, b"&lt;");
+                }
                 i += 1;
             }
+            b'&' => match reference(&bytes[i + 1..]) {
+                Reference::Keep(len) => i += len + 1,
+                Reference::Named(len, first, second) => {
+                    let mut text = format!("&#{first};");
+                    if second != 0 {
+                        text.push_str(&format!("&#{second};"));
+                    }
+                    fixed.replace(i, len + 1, text.as_bytes());
+                    i += len + 1;
+                }
+                Reference::Bare => {
+                    fixed.replace(i, 1, b"&amp;");
+                    i += 1;
+                }
+            },
+            b if is_forbidden_control(b) => {
+                fixed.replace(i, 1, b"");
+                i += 1;
+            }
+            _ => i += 1,
         }
     }
-    changed.then_some(out)
+    let mut out = fixed.out?;
+    out.extend_from_slice(&bytes[fixed.copied..]);
+    Some(out)
+}
+
+/// A copy of `bytes` with replacements, made only once one is needed.
+struct Fixed<'a> {
+    bytes: &'a [u8],
+    out: Option<Vec<u8>>,
+    /// `bytes[..copied]` is in `out` already (or needed no copy).
+    copied: usize,
+}
+
+impl Fixed<'_> {
+    /// Replaces `len` bytes at `at` with `with`.
+    fn replace(&mut self, at: usize, len: usize, with: &[u8]) {
+        let out = self
+            .out
+            .get_or_insert_with(|| Vec::with_capacity(self.bytes.len() + 64));
+        out.extend_from_slice(&self.bytes[self.copied..at]);
+        out.extend_from_slice(with);
+        self.copied = at + len;
+    }
 }
 
 /// Whether a byte after `<` can start a tag, an end tag, a comment, a
