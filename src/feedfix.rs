@@ -155,18 +155,8 @@ fn fix_markup(bytes: &[u8]) -> Option<Vec<u8>> {
         match bytes[i] {
             b'<' => {
                 let rest = &bytes[i..];
-                let skip_to = if rest.starts_with(b"<![CDATA[") {
-                    Some(b"]]>".as_slice())
-                } else if rest.starts_with(b"<!--") {
-                    Some(b"-->".as_slice())
-                } else if rest.starts_with(b"<?") {
-                    Some(b"?>".as_slice())
-                } else {
-                    None
-                };
-                if let Some(end) = skip_to {
-                    i += memchr::memmem::find(&rest[2..], end)
-                        .map_or(rest.len(), |at| at + 2 + end.len());
+                if let Some(len) = unparsed_len(rest, false) {
+                    i += len;
                     continue;
                 }
                 // "a < b", "I <3 it": a `<` that starts no tag is text.
@@ -328,6 +318,25 @@ fn close_truncated(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The length of the CDATA section, comment or processing instruction that
+/// `rest` starts with (with `declarations`, also `<!DOCTYPE ...>` and the
+/// like), to the end of `rest` when it is not closed; `None` for anything
+/// else. Their text is neither markup nor subject to the repairs.
+fn unparsed_len(rest: &[u8], declarations: bool) -> Option<usize> {
+    let close: &[u8] = if rest.starts_with(b"<![CDATA[") {
+        b"]]>"
+    } else if rest.starts_with(b"<!--") {
+        b"-->"
+    } else if rest.starts_with(b"<?") {
+        b"?>"
+    } else if declarations && rest.starts_with(b"<!") {
+        b">"
+    } else {
+        return None;
+    };
+    Some(memchr::memmem::find(&rest[2..], close).map_or(rest.len(), |at| at + 2 + close.len()))
+}
+
 /// The elements still open at the end of `bytes`, outermost first; a rough
 /// scan that is enough for the few levels above a feed's items.
 fn open_elements(bytes: &[u8]) -> Vec<&[u8]> {
@@ -335,21 +344,10 @@ fn open_elements(bytes: &[u8]) -> Vec<&[u8]> {
     let mut i = 0;
     while let Some(at) = memchr::memchr(b'<', &bytes[i..]) {
         let tag = &bytes[i + at..];
-        let skip = if tag.starts_with(b"<![CDATA[") {
-            Some(b"]]>".as_slice())
-        } else if tag.starts_with(b"<!--") {
-            Some(b"-->".as_slice())
-        } else if tag.starts_with(b"<?") || tag.starts_with(b"<!") {
-            Some(b">".as_slice())
-        } else {
-            None
-        };
         let Some(end) = memchr::memchr(b'>', tag) else {
             break;
         };
-        if let Some(close) = skip {
-            let len =
-                memchr::memmem::find(&tag[2..], close).map_or(tag.len(), |p| p + 2 + close.len());
+        if let Some(len) = unparsed_len(tag, true) {
             i += at + len;
             continue;
         }

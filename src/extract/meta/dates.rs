@@ -257,16 +257,11 @@ fn parse_dmy(s: &str) -> Option<Parsed> {
 fn parse_cjk(s: &str) -> Option<Parsed> {
     let number_before = |text: &str, mark: char| -> Option<(u32, usize)> {
         let at = text.find(mark)?;
-        let digits: String = text[..at]
-            .trim_end()
-            .chars()
-            .rev()
-            .take_while(char::is_ascii_digit)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        Some((digits.parse().ok()?, at + mark.len_utf8()))
+        let before = text[..at].trim_end();
+        let start = before.rfind(|c: char| !c.is_ascii_digit()).map_or(0, |i| {
+            i + before[i..].chars().next().map_or(1, char::len_utf8)
+        });
+        Some((before[start..].parse().ok()?, at + mark.len_utf8()))
     };
     for (year_mark, month_mark, day_mark) in [('年', '月', '日'), ('년', '월', '일')] {
         let Some((year, after_year)) = number_before(s, year_mark) else {
