@@ -127,7 +127,7 @@ pub struct Concurrency {
     pub per_host: usize,
     /// Minimum time between the starts of two requests to one host.
     pub min_host_delay: Duration,
-    /// Extractions at once (threads of the blocking pool used for it).
+    /// Extraction threads (extractions at once).
     pub extract_threads: usize,
 }
 

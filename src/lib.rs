@@ -43,3 +43,5 @@ pub mod schedule;
 pub mod sink;
 #[cfg(feature = "daemon")]
 pub mod state;
+#[cfg(feature = "daemon")]
+pub mod workers;

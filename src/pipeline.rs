@@ -6,7 +6,7 @@
 //!    validators and schedule; the new item ids go down the job channel.
 //! 2. [`article_stage`]: takes item ids, fetches the page under the global
 //!    and per-host limits (robots.txt, retries of transient errors), extracts
-//!    it on a bounded blocking pool, falls back to the feed's own content,
+//!    it on the extraction threads ([`crate::workers`]), falls back to the feed's own content,
 //!    and sends one serialized [`Record`] per item to the sink.
 //! 3. [`sink_thread`]: the single writer; writes a batch to every sink,
 //!    makes it durable, and only then marks its items done.
@@ -33,6 +33,7 @@ use crate::record::{self, Article, ExtractionStatus, FeedSource, Record};
 use crate::schedule::{self, Outcome};
 use crate::sink::Sink;
 use crate::state::{self, Millis, PendingItem, PollRecord, State};
+use crate::workers::Workers;
 
 /// What the stages share. Built once per process.
 pub struct Context {
@@ -48,8 +49,8 @@ pub struct Context {
     pub feed_permits: Semaphore,
     /// Article fetches at once.
     pub article_permits: Arc<Semaphore>,
-    /// Extractions at once.
-    pub extract_permits: Arc<Semaphore>,
+    /// The extraction threads (`concurrency.extract_threads`).
+    pub extractors: Workers,
     /// Items queued or in flight, so none is queued twice.
     pub queued: Mutex<HashSet<i64>>,
     /// Counters, for progress and the periodic summary.
@@ -101,7 +102,7 @@ impl Context {
             http,
             feed_permits: Semaphore::new(c.feeds),
             article_permits: Arc::new(Semaphore::new(c.articles)),
-            extract_permits: Arc::new(Semaphore::new(c.extract_threads)),
+            extractors: Workers::start(c.extract_threads, "gleaner-extract")?,
             queued: Mutex::new(HashSet::new()),
             stats: Stats::default(),
             state,
@@ -492,13 +493,13 @@ impl Context {
 
 /// Builds the record of one pending item; `None` when it is no longer pending.
 ///
-/// Two hops off the async threads: one state read (`start_item`), then,
-/// once the page is in memory, one blocking task that extracts it under an
-/// extraction permit, then (the permit released, so a wait for the state
-/// lock never idles a core) reads `also_in`, builds the record and
-/// serializes it. Everything CPU-heavy about an item (extraction, the feed
-/// fallback's sanitizing, JSON) thus runs off the async workers, extraction
-/// bounded by `extract_threads`, and an item costs two thread hand-offs.
+/// Three hops off the async threads: one state read (`start_item`); once
+/// the page is in memory, its extraction on an extraction thread (pure
+/// CPU: nothing there waits for a lock, so a queued page never finds its
+/// core idle); then one blocking task that reads `also_in` (late, so that
+/// feeds polled while the page was fetched are listed), builds the record
+/// and serializes it. Everything CPU-heavy about an item (extraction, the
+/// feed fallback's sanitizing, JSON) thus runs off the async workers.
 async fn process_item(ctx: &Arc<Context>, id: i64) -> anyhow::Result<Option<Written>> {
     let Some(pending) = ctx.db(move |s| s.start_item(id)).await? else {
         return Ok(None);
@@ -512,18 +513,23 @@ async fn process_item(ctx: &Arc<Context>, id: i64) -> anyhow::Result<Option<Writ
     let source = page_source(ctx, feed.as_ref(), &pending.item)
         .instrument(span.clone())
         .await;
-    let permit = ctx.extract_permits.clone().acquire_owned().await?;
+    let (article, mut pending) = {
+        let ctx = ctx.clone();
+        let span = span.clone();
+        ctx.clone()
+            .extractors
+            .run(move || {
+                let _span = span.enter();
+                (make_article(&ctx, source, &pending.item), pending)
+            })
+            .await?
+    };
+    if article.extraction.source == "feed" {
+        ctx.stats.degraded.fetch_add(1, Ordering::Relaxed);
+    }
     let ctx = ctx.clone();
     tokio::task::spawn_blocking(move || -> anyhow::Result<Option<Written>> {
         let _span = span.enter();
-        let mut pending = pending;
-        let article = make_article(&ctx, source, &pending.item);
-        // The permit bounds extraction only: reading `also_in` may wait for
-        // the state lock, and an idle permit would leave a core idle.
-        drop(permit);
-        if article.extraction.source == "feed" {
-            ctx.stats.degraded.fetch_add(1, Ordering::Relaxed);
-        }
         pending.also_in = ctx.state.also_in(id)?;
         let record = build_record(&ctx, article, &pending, feed.as_ref());
         let mut line =
@@ -650,8 +656,8 @@ async fn page_source(ctx: &Context, feed: Option<&FeedConfig>, item: &Item) -> S
 }
 
 /// The blocking half of an item: the extracted page, or the feed's own
-/// content with the reason in `extraction.note`. CPU-bound; runs under an
-/// extraction permit.
+/// content with the reason in `extraction.note`. CPU-bound; runs on an
+/// extraction thread.
 fn make_article(ctx: &Context, source: Source, item: &Item) -> Article {
     let body = match source {
         Source::Page(body) => body,
