@@ -177,6 +177,16 @@ fn main() -> anyhow::Result<()> {
             .next()
             .unwrap_or("?")
     ));
+    // A yardstick free of the drift: the extraction threads' own CPU per
+    // page during the run, as if that were single-thread extraction's.
+    let in_run = extractor_cpu / summary.written.max(1) as f64;
+    report(&format!(
+        "against the extraction threads' own speed in the run ({:.2} ms CPU per page, {:.0} pages/s on \
+         {cpus} cores): {:.0}%",
+        in_run * 1000.0,
+        cpus as f64 / in_run,
+        100.0 * articles * in_run / cpus as f64
+    ));
     report(&format!("peak RSS (VmHWM): {} MiB", vm_hwm_kib() / 1024));
 
     // Phase 2: a re-poll of unchanged feeds. The first poll stores their

@@ -493,15 +493,15 @@ impl Context {
 
 /// Builds the record of one pending item; `None` when it is no longer pending.
 ///
-/// Three hops off the async threads: one state read (`start_item`); once
-/// the page is in memory, its extraction on an extraction thread (pure
-/// CPU: nothing there waits for a lock, so a queued page never finds its
-/// core idle); then one blocking task that reads `also_in` (late, so that
-/// feeds polled while the page was fetched are listed), builds the record
-/// and serializes it. Everything CPU-heavy about an item (extraction, the
-/// feed fallback's sanitizing, JSON) thus runs off the async workers.
+/// Two hops off the async threads: one state read (`start_item`), then,
+/// once the page is in memory, one job on an extraction thread that
+/// extracts it, reads `also_in` (late, so that feeds polled while the page
+/// was fetched are listed; on the state's read connection, which never
+/// waits for a write), builds the record and serializes it. Everything
+/// CPU-heavy about an item (extraction, the feed fallback's sanitizing,
+/// JSON) thus runs off the async workers, on `extract_threads` threads.
 async fn process_item(ctx: &Arc<Context>, id: i64) -> anyhow::Result<Option<Written>> {
-    let Some(pending) = ctx.db(move |s| s.start_item(id)).await? else {
+    let Some(mut pending) = ctx.db(move |s| s.start_item(id)).await? else {
         return Ok(None);
     };
     let feed = ctx.feed_config(&pending.feed_url);
@@ -513,36 +513,29 @@ async fn process_item(ctx: &Arc<Context>, id: i64) -> anyhow::Result<Option<Writ
     let source = page_source(ctx, feed.as_ref(), &pending.item)
         .instrument(span.clone())
         .await;
-    let (article, mut pending) = {
-        let ctx = ctx.clone();
-        let span = span.clone();
-        ctx.clone()
-            .extractors
-            .run(move || {
-                let _span = span.enter();
-                (make_article(&ctx, source, &pending.item), pending)
-            })
-            .await?
-    };
-    if article.extraction.source == "feed" {
-        ctx.stats.degraded.fetch_add(1, Ordering::Relaxed);
-    }
-    let ctx = ctx.clone();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<Option<Written>> {
-        let _span = span.enter();
-        pending.also_in = ctx.state.also_in(id)?;
-        let record = build_record(&ctx, article, &pending, feed.as_ref());
-        let mut line =
-            Vec::with_capacity(record.article.text.len() + 2 * record.article.html.len() + 2048);
-        serde_json::to_writer(&mut line, &record)?;
-        line.push(b'\n');
-        Ok(Some(Written {
-            id,
-            version: pending.version,
-            line,
-        }))
-    })
-    .await?
+    let job_ctx = ctx.clone();
+    ctx.extractors
+        .run(move || -> anyhow::Result<Option<Written>> {
+            let ctx = job_ctx;
+            let _span = span.enter();
+            let article = make_article(&ctx, source, &pending.item);
+            if article.extraction.source == "feed" {
+                ctx.stats.degraded.fetch_add(1, Ordering::Relaxed);
+            }
+            pending.also_in = ctx.state.also_in(id)?;
+            let record = build_record(&ctx, article, &pending, feed.as_ref());
+            let mut line = Vec::with_capacity(
+                record.article.text.len() + 2 * record.article.html.len() + 2048,
+            );
+            serde_json::to_writer(&mut line, &record)?;
+            line.push(b'\n');
+            Ok(Some(Written {
+                id,
+                version: pending.version,
+                line,
+            }))
+        })
+        .await?
 }
 
 fn build_record(

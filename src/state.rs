@@ -60,6 +60,11 @@ pub enum StateError {
 /// The state database, owned by this process.
 pub struct State {
     conn: Mutex<Connection>,
+    /// A second connection for the per-item reads (`start_item`,
+    /// `also_in`): under WAL they see the last commit without waiting for
+    /// a write in progress on `conn`, so an extraction thread reading
+    /// `also_in` never waits behind a poll's transaction or a checkpoint.
+    reader: Option<Mutex<Connection>>,
     // Held for the life of the process: the advisory lock is released when
     // the file is closed.
     _lock: File,
@@ -226,8 +231,18 @@ impl State {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
+        // Opened read-write (a read-only connection cannot take part in WAL
+        // recovery after a crash), but only ever used for reads.
+        let reader = Connection::open(path)?;
+        reader.busy_timeout(Duration::from_secs(5))?;
+        reader.set_prepared_statement_cache_capacity(16);
+        reader.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         Ok(State {
             conn: Mutex::new(conn),
+            reader: Some(Mutex::new(reader)),
             _lock: lock,
         })
     }
@@ -243,8 +258,18 @@ impl State {
         })?;
         Ok(State {
             conn: Mutex::new(conn),
+            reader: None,
             _lock: lock,
         })
+    }
+
+    /// The connection for per-item reads (the main one when read-only).
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.reader
+            .as_ref()
+            .unwrap_or(&self.conn)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -447,7 +472,7 @@ impl State {
     /// never recompiles them per call.
     pub fn start_item(&self, id: i64) -> Result<Option<PendingItem>, StateError> {
         let row: Option<(u32, String, String)> = self
-            .conn()
+            .reader()
             .prepare_cached(
                 "SELECT version, feed_url, entry FROM items WHERE id = ?1 AND status = 'pending'",
             )?
@@ -471,7 +496,7 @@ impl State {
 
     fn feed_title(&self, url: &str) -> Result<Option<String>, StateError> {
         Ok(self
-            .conn()
+            .reader()
             .prepare_cached("SELECT title FROM feeds WHERE url = ?1")?
             .query_row([url], |r| r.get(0))
             .optional()?
@@ -483,7 +508,7 @@ impl State {
     /// polled while the page was being fetched are listed too.
     pub fn also_in(&self, id: i64) -> Result<Vec<(String, Option<String>, Item)>, StateError> {
         let others: Vec<(i64, String, String)> = {
-            let conn = self.conn();
+            let conn = self.reader();
             let mut stmt = conn.prepare_cached(
                 "SELECT id, feed_url, entry FROM items WHERE primary_id = ?1 ORDER BY id",
             )?;
