@@ -19,8 +19,11 @@
 //! The pipeline runs in-process through `daemon::once` with a files sink
 //! (group commit: one fsync per batch) in a temporary folder. Printed: the
 //! single-thread extraction speed on exactly the page distribution the
-//! pipeline fetches (every template equally often), the same on every core
-//! at once, feeds/s, articles/s, CPU per article, peak RSS (VmHWM, which
+//! pipeline fetches (every template equally often), before and after the
+//! run (the machine's speed drifts; their mean is the yardstick), the same
+//! on every core at once, feeds/s, articles/s, CPU per article with the
+//! extraction threads' own share, the ratio against the extraction threads'
+//! own speed in the run (free of the drift), peak RSS (VmHWM, which
 //! includes the server and its page pool), and the time of a re-poll of
 //! unchanged feeds (every answer a 304).
 

@@ -6,8 +6,9 @@
 //!    validators and schedule; the new item ids go down the job channel.
 //! 2. [`article_stage`]: takes item ids, fetches the page under the global
 //!    and per-host limits (robots.txt, retries of transient errors), extracts
-//!    it on the extraction threads ([`crate::workers`]), falls back to the feed's own content,
-//!    and sends one serialized [`Record`] per item to the sink.
+//!    it on the extraction threads ([`crate::workers`]), falls back to the
+//!    feed's own content, and sends one serialized [`Record`] per item to
+//!    the sink.
 //! 3. [`sink_thread`]: the single writer; writes a batch to every sink,
 //!    makes it durable, and only then marks its items done.
 //!

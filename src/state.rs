@@ -216,30 +216,13 @@ impl State {
                 });
             }
         }
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        // Every hot statement stays compiled (the default cache holds 16), and
-        // keeps its plan whatever values are bound: without the query planner
-        // stability guarantee, SQLite recompiles a statement whenever a new
-        // binding might change its plan, which cost more CPU than running it.
-        conn.set_prepared_statement_cache_capacity(64);
-        conn.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-            true,
-        )?;
+        let mut conn = open_tuned(path, 64)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
-        // Opened read-write (a read-only connection cannot take part in WAL
-        // recovery after a crash), but only ever used for reads.
-        let reader = Connection::open(path)?;
-        reader.busy_timeout(Duration::from_secs(5))?;
-        reader.set_prepared_statement_cache_capacity(16);
-        reader.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-            true,
-        )?;
+        // Opened like the main connection; only ever used for reads.
+        let reader = open_tuned(path, 16)?;
         Ok(State {
             conn: Mutex::new(conn),
             reader: Some(Mutex::new(reader)),
@@ -557,6 +540,23 @@ impl State {
         )?;
         Ok(removed)
     }
+}
+
+/// Opens a connection with the busy timeout and statement caching every
+/// connection of the state uses. Every hot statement stays compiled
+/// (`cache` of them; the default holds 16) and keeps its plan whatever
+/// values are bound: without the query planner stability guarantee, SQLite
+/// recompiles a statement whenever a new binding might change its plan,
+/// which cost more CPU than running it.
+fn open_tuned(path: &Path, cache: usize) -> Result<Connection, StateError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(cache);
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    Ok(conn)
 }
 
 /// The lock file next to a state database.
