@@ -118,9 +118,8 @@ fn main() -> anyhow::Result<()> {
         1000.0 * parallel_cpu / pages as f64
     ));
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    // The runtime the binary builds, so its threads are counted the same way.
+    let runtime = gleaner::commands::runtime()?;
     let dir = tempfile::tempdir()?;
 
     // Phase 1: every feed new, every page fetched and extracted.

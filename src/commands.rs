@@ -200,7 +200,8 @@ fn until(ms: i64) -> String {
     )
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+/// The async runtime of `run` and `once`.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("gleaner")
