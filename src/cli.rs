@@ -133,6 +133,27 @@ pub struct EvalArgs {
     /// Exit with an error when body F1 is below this value.
     #[arg(long)]
     pub min_f1: Option<f64>,
+    /// Exit with an error when a metadata accuracy that `meta_score.py`
+    /// prints is below this percentage, or cannot be read: FIELD=PERCENT
+    /// (title, authors, published, language); repeatable.
+    #[arg(long = "min-meta", value_name = "FIELD=PERCENT", value_parser = parse_min_meta)]
+    pub min_meta: Vec<(String, f64)>,
+}
+
+/// Parses `title=93.5` into its field and percentage.
+fn parse_min_meta(text: &str) -> Result<(String, f64), String> {
+    let (field, percent) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected FIELD=PERCENT, got {text:?}"))?;
+    let percent: f64 = percent
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("{percent:?} is not a percentage"))?;
+    if !(0.0..=100.0).contains(&percent) {
+        return Err(format!("{percent} is not between 0 and 100"));
+    }
+    Ok((field.trim().to_owned(), percent))
 }
 
 /// Entry point of the binary.
@@ -172,9 +193,14 @@ pub fn init_logging(format: LogFormat) {
 }
 
 /// [`init_logging`] with another default level when `RUST_LOG` is unset.
+///
+/// The default leaves out html5ever's notes on the markup of the pages it
+/// parses ("foster parenting not implemented"): they are about the page,
+/// not about gleaner, and say nothing a user can act on.
 pub fn init_logging_with(format: LogFormat, default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("{default},html5ever=error")));
     let under_journal = std::env::var_os("JOURNAL_STREAM").is_some();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -335,6 +361,7 @@ fn run_eval(args: &EvalArgs) -> Result<()> {
         worst: args.worst,
         slowest: args.slowest,
         min_f1: args.min_f1,
+        min_meta: args.min_meta.clone(),
     };
     eval::run(&options)?;
     Ok(())

@@ -33,6 +33,9 @@ pub struct EvalOptions {
     pub slowest: usize,
     /// Fail when body F1 is below this.
     pub min_f1: Option<f64>,
+    /// Fail when a metadata accuracy (field as `meta_score.py` names it,
+    /// in percent) is below this or is not reported.
+    pub min_meta: Vec<(String, f64)>,
 }
 
 /// One page of a set, decompressed.
@@ -182,7 +185,7 @@ pub fn run(options: &EvalOptions) -> Result<Scores> {
         );
     }
     println!("predictions written to {}", options.out.display());
-    run_python_scorers(options);
+    let meta_accuracy = run_python_scorers(options);
     println!(
         "body F1 {:.3} precision {:.3} recall {:.3}",
         scores.f1, scores.precision, scores.recall
@@ -191,6 +194,16 @@ pub fn run(options: &EvalOptions) -> Result<Scores> {
         && scores.f1 + 1e-9 < min
     {
         bail!("body F1 {:.4} is below the required {:.4}", scores.f1, min);
+    }
+    for (field, min) in &options.min_meta {
+        match meta_accuracy.iter().find(|(f, _)| f == field) {
+            Some((_, got)) if got + 1e-9 >= *min => {}
+            Some((_, got)) => bail!("{field} accuracy {got:.1}% is below the required {min:.1}%"),
+            None => bail!(
+                "no {field} accuracy to check against {min:.1}%: meta_score.py beside the set, \
+                 python3 and truth for {field} are needed"
+            ),
+        }
     }
     Ok(scores)
 }
@@ -399,10 +412,11 @@ fn write_predictions(out: &Path, pages: &[Page], articles: &[Article]) -> Result
 }
 
 /// Runs `score.py` and `meta_score.py` from the set's parent folder when both
-/// they and `python3` exist, and prints what they print.
-fn run_python_scorers(options: &EvalOptions) {
+/// they and `python3` exist, and prints what they print. Returns the
+/// metadata accuracies (field, percent) that `meta_score.py` reported.
+fn run_python_scorers(options: &EvalOptions) -> Vec<(String, f64)> {
     let Some(bench) = options.set.parent() else {
-        return;
+        return Vec::new();
     };
     let score = bench.join("score.py");
     let meta = bench.join("meta_score.py");
@@ -436,11 +450,26 @@ fn run_python_scorers(options: &EvalOptions) {
             && out.status.success()
         {
             println!("meta_score.py:");
-            for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let text = String::from_utf8_lossy(&out.stdout);
+            for line in text.lines() {
                 println!("  {line}");
             }
+            return text.lines().filter_map(accuracy_line).collect();
         }
     }
+    Vec::new()
+}
+
+/// Reads one `meta_score.py` summary line, such as
+/// `title      pages  128  correct  121  accuracy  94.5%`, as its field and
+/// percentage.
+fn accuracy_line(line: &str) -> Option<(String, f64)> {
+    let mut words = line.split_whitespace();
+    let field = words.next()?;
+    let mut rest = words.skip_while(|w| *w != "accuracy");
+    rest.next()?;
+    let percent = rest.next()?.strip_suffix('%')?.parse().ok()?;
+    Some((field.to_owned(), percent))
 }
 
 /// Peak resident set size of this process in kB, from `/proc/self/status`.
@@ -453,6 +482,28 @@ pub fn peak_rss_kb() -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_meta_score_accuracy_lines() {
+        assert_eq!(
+            accuracy_line("    title      pages  128  correct  121  accuracy  94.5%"),
+            Some(("title".to_owned(), 94.5))
+        );
+        assert_eq!(
+            accuracy_line(
+                "authors    pages  125  correct  109  accuracy  87.2%  names P 0.898 R 0.881"
+            ),
+            Some(("authors".to_owned(), 87.2))
+        );
+        assert_eq!(
+            accuracy_line("  set fundus: 128 pages, 0 without prediction"),
+            None
+        );
+        assert_eq!(
+            accuracy_line("metadata fundus: title 94.5% authors 87.2%"),
+            None
+        );
+    }
 
     #[test]
     fn identical_texts_score_one() {

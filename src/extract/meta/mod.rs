@@ -69,14 +69,9 @@ pub fn extract(document: &Html, base: Option<&Url>) -> Metadata {
         let og = meta(&["og:title"]);
         let twitter = meta(&["twitter:title"]);
         let dc = meta(&["dc.title", "dcterms.title"]);
-        // Open Graph first: it is the title the publisher chose for
-        // sharing, the one most often identical to the visible headline;
-        // JSON-LD headlines are more often shortened for search engines.
-        let declared: Vec<&str> = og
+        let other_declared: Vec<&str> = twitter
             .as_deref()
             .into_iter()
-            .chain(ld.headline.as_deref())
-            .chain(twitter.as_deref())
             .chain(facts.item_headlines.first().map(String::as_str))
             .chain(dc.as_deref())
             .collect();
@@ -85,7 +80,10 @@ pub fn extract(document: &Html, base: Option<&Url>) -> Metadata {
         h1s.sort_by_key(|h| !h.in_article);
         let publisher = ld.publisher.as_deref();
         let sources = title::Sources {
-            declared,
+            og: og.as_deref(),
+            json_ld: ld.headline.as_deref(),
+            other_declared,
+            first_h1_in_article: h1s.first().is_some_and(|h| h.in_article),
             h1s: h1s.iter().map(|h| h.text.as_str()).collect(),
             title_tag: facts.title_tag.as_deref(),
             site_names: site_name.as_deref().into_iter().chain(publisher).collect(),
