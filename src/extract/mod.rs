@@ -82,8 +82,9 @@ pub fn extract_parsed(
     options: &ExtractOptions<'_>,
     encoding: &'static encoding_rs::Encoding,
 ) -> Article {
-    let metadata = meta::extract(document, base);
+    let mut metadata = meta::extract(document, base);
     let mut body = body::extract(document, &metadata, base);
+    meta::authors_from_body_bylines(&mut metadata, &body.bylines, base);
     let mut rendered = render::render(&body.blocks, base, options.markdown);
     if looks_like_binary(&rendered.text) {
         // Bytes that are not text (an image or archive served as HTML) decode

@@ -98,6 +98,9 @@ pub struct Body {
     pub page_has_text: bool,
     /// Why the body is empty or degraded, if it is.
     pub note: Option<String>,
+    /// Bylines removed from the edges of the article ("By Jane Roe", a name
+    /// in bold on its own line), for the authors when the metadata has none.
+    pub bylines: Vec<String>,
 }
 
 impl Block {
@@ -133,13 +136,14 @@ pub fn extract(document: &Html, metadata: &Metadata, base: Option<&Url>) -> Body
     let mut blocks = Vec::new();
     let mut method = "none";
     let mut listing = false;
+    let mut edge_bylines = Vec::new();
     if let Some(choice) = choice {
         let container = &dom.rows[choice.index];
         blocks = emit::blocks(&dom, choice.index, base);
         listing = is_listing(&blocks, container.link_chars, container.chars);
         method = choice.method;
         let headings = page_headings(&dom);
-        trim::clean(
+        edge_bylines = trim::clean(
             &mut blocks,
             &trim::Context {
                 title: metadata.title.as_deref(),
@@ -165,6 +169,7 @@ pub fn extract(document: &Html, metadata: &Metadata, base: Option<&Url>) -> Body
                 method: "json_ld",
                 page_has_text,
                 note: None,
+                bylines: edge_bylines,
             };
         }
     }
@@ -174,6 +179,7 @@ pub fn extract(document: &Html, metadata: &Metadata, base: Option<&Url>) -> Body
             method: "none",
             page_has_text,
             note: Some("the page reads as a list of links to articles, not an article".to_owned()),
+            bylines: Vec::new(),
         };
     }
     if blocks.is_empty() {
@@ -182,6 +188,7 @@ pub fn extract(document: &Html, metadata: &Metadata, base: Option<&Url>) -> Body
             method: "none",
             page_has_text,
             note: Some("no element of the page reads as an article".to_owned()),
+            bylines: Vec::new(),
         };
     }
     Body {
@@ -189,6 +196,7 @@ pub fn extract(document: &Html, metadata: &Metadata, base: Option<&Url>) -> Body
         method,
         page_has_text,
         note: None,
+        bylines: edge_bylines,
     }
 }
 

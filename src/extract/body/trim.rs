@@ -18,7 +18,9 @@ pub(super) struct Context<'a> {
 }
 
 /// Removes chrome from the edges of the body, and chrome lines anywhere.
-pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) {
+/// Returns the texts of the bylines removed at the edges.
+pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) -> Vec<String> {
+    let mut removed_bylines = Vec::new();
     blocks
         .retain(|b| matches!(b.kind, BlockKind::Figure { .. }) || !is_chrome_line(&b.plain_text()));
     let title = Title::new(context.title.unwrap_or(""));
@@ -67,6 +69,13 @@ pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) {
                 || is_byline(text, norm, &bylines)
                 || is_dateline(text)
         };
+        let is_title = title.matches(&norm, is_heading)
+            || headings.iter().any(|h| !h.is_empty() && *h == norm);
+        if !is_title && !is_heading && is_by_line(&text, &norm) {
+            removed_bylines.push(text);
+            blocks.remove(start);
+            continue;
+        }
         if (is_heading && start < 3 && matches!(block.kind, BlockKind::Heading(1)))
             || head_line(&text, &norm)
         {
@@ -83,7 +92,11 @@ pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) {
             && block.kind == BlockKind::Paragraph
         {
             let line = text.split('\n').next().unwrap_or("");
-            if head_line(line, &normalize(line)) {
+            let line_norm = normalize(line);
+            if head_line(line, &line_norm) {
+                if is_by_line(line, &line_norm) {
+                    removed_bylines.push(line.to_owned());
+                }
                 blocks[start].inlines.drain(..=end);
                 continue;
             }
@@ -94,7 +107,10 @@ pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) {
     while let Some(last) = blocks.last() {
         let text = last.plain_text();
         let norm = normalize(&text);
-        if matches!(last.kind, BlockKind::Figure { .. })
+        if is_bold_name(last) || is_by_line(&text, &norm) {
+            removed_bylines.push(text);
+            blocks.pop();
+        } else if matches!(last.kind, BlockKind::Figure { .. })
             || is_copyright(&text)
             || is_byline(&text, &norm, &bylines)
             || is_dateline(&text)
@@ -104,6 +120,51 @@ pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) {
             break;
         }
     }
+    removed_bylines
+}
+
+/// A paragraph that is only a person's name in bold, the way many sites
+/// sign an article below its text. Section labels set the same way
+/// ("Breaking News", "Related Stories") are not names.
+fn is_bold_name(block: &Block) -> bool {
+    const LABEL_WORDS: [&str; 24] = [
+        "news",
+        "breaking",
+        "latest",
+        "related",
+        "more",
+        "read",
+        "stories",
+        "story",
+        "articles",
+        "article",
+        "comments",
+        "share",
+        "follow",
+        "subscribe",
+        "advertisement",
+        "sponsored",
+        "update",
+        "updates",
+        "editor",
+        "editors",
+        "note",
+        "sources",
+        "video",
+        "photos",
+    ];
+    let text = block.plain_text();
+    block.kind == BlockKind::Paragraph
+        && !normalize(&text)
+            .split(' ')
+            .any(|w| LABEL_WORDS.contains(&w))
+        && block.inlines.iter().any(|i| matches!(i, Inline::Strong(_)))
+        && block.inlines.iter().all(|i| match i {
+            Inline::Strong(_) => true,
+            Inline::Text(t) => t.trim().is_empty(),
+            _ => false,
+        })
+        && crate::extract::meta::is_person_name(&text)
 }
 
 /// Lower-cased words joined by single spaces, for loose comparisons.
@@ -173,11 +234,17 @@ fn is_byline(text: &str, norm: &str, bylines: &[String]) -> bool {
     if text.chars().count() > 120 {
         return false;
     }
-    if bylines
+    bylines
         .iter()
         .any(|b| norm == b || (norm.contains(b.as_str()) && norm.len() < b.len() + 40))
-    {
-        return true;
+        || is_by_line(text, norm)
+}
+
+/// A short line that starts with "By" or its equivalent in other languages:
+/// a byline the metadata reader may not have seen.
+fn is_by_line(text: &str, norm: &str) -> bool {
+    if text.chars().count() > 120 {
+        return false;
     }
     let words = norm.split(' ').count();
     let first = norm.split(' ').next().unwrap_or("");
@@ -575,6 +642,35 @@ mod tests {
             run(&blocks, Some("Rivers rise in the valley | Daily Example")),
             vec!["The first real sentence of the story."]
         );
+    }
+
+    #[test]
+    fn edge_bylines_are_reported_and_a_bold_label_is_not_a_name() {
+        let strong = |t: &str| Block {
+            kind: BlockKind::Paragraph,
+            inlines: vec![Inline::Strong(t.into())],
+        };
+        let mut blocks = vec![
+            para("By Ann Example and Bo Sample"),
+            para("The first real sentence of the story."),
+            para("The last sentence of the story."),
+            strong("CARA EXAMPLE"),
+        ];
+        let context = Context {
+            title: None,
+            headings: &[],
+            bylines: &[],
+        };
+        let found = clean(&mut blocks, &context);
+        assert_eq!(found, vec!["By Ann Example and Bo Sample", "CARA EXAMPLE"]);
+        assert_eq!(blocks.len(), 2);
+        // A bold section label at the end is no signature; a bold sentence
+        // neither.
+        for label in ["Breaking News", "Read the full report here."] {
+            let mut blocks = vec![para("A sentence of the story."), strong(label)];
+            assert!(clean(&mut blocks, &context).is_empty(), "{label}");
+            assert_eq!(blocks.len(), 2, "{label}");
+        }
     }
 
     #[test]

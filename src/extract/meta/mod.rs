@@ -195,6 +195,56 @@ pub fn extract(document: &Html, base: Option<&Url>) -> Metadata {
     }
 }
 
+/// Whether a short text is a person's name alone, cased as names are
+/// ("Jane Roe", "JANE ROE"): two to four words, no digits. Scripts without
+/// letter case never pass, since a label cannot be told from a name there.
+pub fn is_person_name(text: &str) -> bool {
+    let text = text.trim();
+    let words = text.split_whitespace().count();
+    (2..=4).contains(&words)
+        && text.chars().count() <= 60
+        && !text.chars().any(|c| c.is_numeric())
+        && !text.ends_with(['.', '!', '?', ':'])
+        && authors::is_cased_full_name(text)
+}
+
+/// Takes the authors from bylines the body extractor found at the edges of
+/// the article ("By Jane Roe" above the text, a name in bold below it) when
+/// the page declared none, or only the site itself.
+pub fn authors_from_body_bylines(metadata: &mut Metadata, bylines: &[String], base: Option<&Url>) {
+    if bylines.is_empty() {
+        return;
+    }
+    let host = base.and_then(Url::host_str);
+    let site_keys: Vec<String> = metadata
+        .site_name
+        .iter()
+        .map(|s| title::key(s))
+        .chain(host.map(|h| title::key(h.trim_start_matches("www."))))
+        .filter(|k| k.len() >= 3)
+        .collect();
+    let weak = metadata
+        .authors
+        .iter()
+        .all(|n| names_site(n, &site_keys) || is_generic_author(n));
+    if !weak {
+        return;
+    }
+    if let Some(names) = bylines
+        .iter()
+        .map(|b| authors::from_byline(b, &site_keys))
+        .map(|names| {
+            names
+                .into_iter()
+                .filter(|n| !names_site(n, &site_keys) && !is_generic_author(n))
+                .collect::<Vec<_>>()
+        })
+        .find(|names| !names.is_empty())
+    {
+        metadata.authors = names;
+    }
+}
+
 /// `<meta>` keys that give the publication time, most explicit first.
 const PUBLISHED_KEYS: &[&str] = &[
     "article:published_time",

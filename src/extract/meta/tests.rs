@@ -161,3 +161,36 @@ proptest::proptest! {
         let _ = meta_of(&page, &format!("https://a.example/{url}"));
     }
 }
+
+#[test]
+fn body_bylines_fill_authors_only_when_the_page_declared_none_or_the_site() {
+    let base = Url::parse("https://www.example-news.com/a/1").unwrap();
+    let bylines = vec!["By Ann Example".to_owned()];
+    let mut none = Metadata::default();
+    authors_from_body_bylines(&mut none, &bylines, Some(&base));
+    assert_eq!(none.authors, vec!["Ann Example"]);
+    let mut site = Metadata {
+        authors: vec!["Example News".into()],
+        site_name: Some("Example News".into()),
+        ..Metadata::default()
+    };
+    authors_from_body_bylines(&mut site, &bylines, Some(&base));
+    assert_eq!(site.authors, vec!["Ann Example"]);
+    let mut person = Metadata {
+        authors: vec!["Bo Sample".into()],
+        ..Metadata::default()
+    };
+    authors_from_body_bylines(&mut person, &bylines, Some(&base));
+    assert_eq!(person.authors, vec!["Bo Sample"]);
+}
+
+#[test]
+fn person_names_are_short_cased_and_without_digits() {
+    assert!(is_person_name("Jane Roe"));
+    assert!(is_person_name("JANE ROE"));
+    assert!(is_person_name("Lê Phương"));
+    assert!(!is_person_name("Jane"));
+    assert!(!is_person_name("Jane Roe 2024"));
+    assert!(!is_person_name("the rain returns today"));
+    assert!(!is_person_name("This Is What Happened Next In Town"));
+}
