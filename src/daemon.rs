@@ -60,7 +60,7 @@ pub struct Summary {
 /// The running pipeline's handles.
 struct Pipeline {
     ctx: Arc<Context>,
-    jobs: mpsc::Sender<i64>,
+    jobs: mpsc::Sender<pipeline::Job>,
     articles: JoinHandle<()>,
     sink: std::thread::JoinHandle<()>,
     stop_articles: CancellationToken,
@@ -317,7 +317,7 @@ pub async fn run(config: Config, mut signals: mpsc::Receiver<Signal>) -> anyhow:
 
 fn spawn_feed(
     ctx: &Arc<Context>,
-    jobs: &mpsc::Sender<i64>,
+    jobs: &mpsc::Sender<pipeline::Job>,
     feed: FeedConfig,
     cancel: CancellationToken,
 ) -> (CancellationToken, JoinHandle<()>) {
@@ -357,7 +357,7 @@ fn spawn_feed(
 fn reload(
     ctx: &Arc<Context>,
     path: &Path,
-    jobs: &mpsc::Sender<i64>,
+    jobs: &mpsc::Sender<pipeline::Job>,
     root: &CancellationToken,
     tasks: &mut HashMap<String, (FeedConfig, CancellationToken, JoinHandle<()>)>,
 ) {

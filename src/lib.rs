@@ -31,6 +31,8 @@ pub mod feedfix;
 #[doc(hidden)]
 pub mod harness;
 #[cfg(feature = "daemon")]
+pub mod hostqueue;
+#[cfg(feature = "daemon")]
 pub mod http;
 pub mod netguard;
 pub mod opml;

@@ -4,8 +4,10 @@
 //! 1. [`poll_feed`]: one conditional GET of a feed, parse, then one state
 //!    transaction storing the new items as pending together with the new
 //!    validators and schedule; the new item ids go down the job channel.
-//! 2. [`article_stage`]: takes item ids, fetches the page under the global
-//!    and per-host limits (robots.txt, retries of transient errors), extracts
+//! 2. [`article_stage`]: takes item ids, shares them out by host
+//!    ([`crate::hostqueue`]: one slow host cannot take every slot), fetches
+//!    the page under the global and per-host limits (robots.txt, retries of
+//!    transient errors), extracts
 //!    it on the extraction threads ([`crate::workers`]), falls back to the
 //!    feed's own content, and sends one serialized [`Record`] per item to
 //!    the sink.
@@ -29,12 +31,23 @@ use url::Url;
 use crate::config::{Config, ContentSource, FeedConfig, Reemit};
 use crate::extract::{self, ExtractOptions};
 use crate::feed::{self, Item};
+use crate::hostqueue::{self, HostQueues};
 use crate::http::{self, FetchError, Fetched, Http, RobotsAnswer};
 use crate::record::{self, Article, ExtractionStatus, FeedSource, Record};
 use crate::schedule::{self, Outcome};
 use crate::sink::Sink;
-use crate::state::{self, Millis, PendingItem, PollRecord, State};
+use crate::state::{self, Millis, PendingItem, PollRecord, QueuedItem, State};
 use crate::workers::Workers;
+
+/// One item for the article stage: its id and the queue key of its link's
+/// host ([`hostqueue::host_key`]).
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The item's row id.
+    pub id: i64,
+    /// Host and port of the item's link; empty without a link.
+    pub host: Arc<str>,
+}
 
 /// What the stages share. Built once per process.
 pub struct Context {
@@ -122,23 +135,27 @@ impl Context {
     }
 
     /// Queues items that are not queued yet, counting an attempt for each.
-    pub async fn enqueue(&self, jobs: &mpsc::Sender<i64>, ids: Vec<i64>) {
-        let fresh: Vec<i64> = {
+    pub async fn enqueue(&self, jobs: &mpsc::Sender<Job>, items: Vec<QueuedItem>) {
+        let fresh: Vec<QueuedItem> = {
             let mut queued = self
                 .queued
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            ids.into_iter().filter(|id| queued.insert(*id)).collect()
+            items.into_iter().filter(|q| queued.insert(q.id)).collect()
         };
         if fresh.is_empty() {
             return;
         }
-        let counted = fresh.clone();
+        let counted: Vec<i64> = fresh.iter().map(|q| q.id).collect();
         if let Err(err) = self.db(move |s| s.count_attempts(&counted)).await {
             tracing::error!(error = format!("{err:#}"), "could not count attempts");
         }
-        for id in fresh {
-            if jobs.send(id).await.is_err() {
+        for item in fresh {
+            let job = Job {
+                id: item.id,
+                host: hostqueue::host_key(item.link.as_deref()),
+            };
+            if jobs.send(job).await.is_err() {
                 // The article stage is gone (shutdown): the item stays pending.
                 return;
             }
@@ -158,7 +175,7 @@ impl Context {
 pub async fn poll_feed(
     ctx: &Context,
     feed: &FeedConfig,
-    jobs: &mpsc::Sender<i64>,
+    jobs: &mpsc::Sender<Job>,
 ) -> anyhow::Result<Millis> {
     // A WARN-level span: its fields (which feed) stay on warnings even when
     // only warnings are logged, as under `once`'s progress bar.
@@ -169,7 +186,7 @@ pub async fn poll_feed(
 async fn poll_feed_inner(
     ctx: &Context,
     feed: &FeedConfig,
-    jobs: &mpsc::Sender<i64>,
+    jobs: &mpsc::Sender<Job>,
 ) -> anyhow::Result<Millis> {
     // First the permit: it also bounds the state reads of feeds waiting their turn.
     let _permit = ctx.feed_permits.acquire().await?;
@@ -426,57 +443,88 @@ async fn record_failure(
     Ok(next)
 }
 
-/// Takes item ids until the channel closes or `cancel` fires, and sends one
+/// Takes items until the channel closes or `cancel` fires, and sends one
 /// record per item to the sink. In-flight items are finished before it
 /// returns; items still queued stay pending in the state.
+///
+/// Items wait in [`HostQueues`] and start when an article slot is free and
+/// their host has fewer than `concurrency.per_host` items fetching, hosts
+/// taking turns: a host that answers slowly, or a feed listing thousands of
+/// links to one site, occupies at most `per_host` slots while the other
+/// feeds' items flow past it.
 pub async fn article_stage(
     ctx: Arc<Context>,
-    mut jobs: mpsc::Receiver<i64>,
+    mut jobs: mpsc::Receiver<Job>,
     records: mpsc::Sender<Written>,
     cancel: CancellationToken,
 ) {
     let mut tasks = JoinSet::new();
+    let mut queues = HostQueues::new(ctx.config.concurrency.per_host);
+    // Hosts whose started item has fetched its page (or ended).
+    let (fetched_tx, mut fetched_rx) = mpsc::unbounded_channel::<Arc<str>>();
+    let mut open = true;
     loop {
-        let permit = tokio::select! {
+        if !open && queues.is_empty() {
+            break;
+        }
+        tokio::select! {
             biased;
             () = cancel.cancelled() => break,
-            permit = ctx.article_permits.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-        };
-        let id = tokio::select! {
-            biased;
-            () = cancel.cancelled() => break,
-            id = jobs.recv() => match id {
-                Some(id) => id,
-                None => break,
-            },
-        };
-        let (ctx, records) = (ctx.clone(), records.clone());
-        tasks.spawn(async move {
-            let written = process_item(&ctx, id).await;
-            drop(permit);
-            match written {
-                Ok(Some(written)) => {
-                    // A closed sink means shutdown: the item stays pending.
-                    let _ = records.send(written).await;
-                }
-                Ok(None) => ctx.unqueue(&[id]),
-                Err(err) => {
-                    tracing::error!(
-                        item = id,
-                        error = format!("{err:#}"),
-                        "item failed, left pending"
-                    );
-                    ctx.unqueue(&[id]);
-                }
+            Some(host) = fetched_rx.recv() => queues.done(&host),
+            permit = ctx.article_permits.clone().acquire_owned(), if queues.can_start() => {
+                let Ok(permit) = permit else { break };
+                let Some((host, id)) = queues.start() else { continue };
+                let (ctx, records) = (ctx.clone(), records.clone());
+                let fetched = HostTurn {
+                    host: Some(host),
+                    tell: fetched_tx.clone(),
+                };
+                tasks.spawn(async move {
+                    let written = process_item(&ctx, id, fetched).await;
+                    drop(permit);
+                    match written {
+                        Ok(Some(written)) => {
+                            // A closed sink means shutdown: the item stays pending.
+                            let _ = records.send(written).await;
+                        }
+                        Ok(None) => ctx.unqueue(&[id]),
+                        Err(err) => {
+                            tracing::error!(
+                                item = id,
+                                error = format!("{err:#}"),
+                                "item failed, left pending"
+                            );
+                            ctx.unqueue(&[id]);
+                        }
+                    }
+                });
             }
-        });
+            job = jobs.recv(), if open => match job {
+                Some(job) => queues.push(job.host, job.id),
+                None => open = false,
+            },
+        }
         // Reap finished tasks so the set stays small.
         while tasks.try_join_next().is_some() {}
     }
     while tasks.join_next().await.is_some() {}
+}
+
+/// A started item's claim on its host in [`HostQueues`]: dropped once the
+/// page is fetched (or the item ends, panics included), it gives the host's
+/// turn back to the article stage.
+struct HostTurn {
+    host: Option<Arc<str>>,
+    tell: mpsc::UnboundedSender<Arc<str>>,
+}
+
+impl Drop for HostTurn {
+    fn drop(&mut self) {
+        if let Some(host) = self.host.take() {
+            // The stage is gone at shutdown; nobody needs to know then.
+            let _ = self.tell.send(host);
+        }
+    }
 }
 
 impl Context {
@@ -501,7 +549,11 @@ impl Context {
 /// waits for a write), builds the record and serializes it. Everything
 /// CPU-heavy about an item (extraction, the feed fallback's sanitizing,
 /// JSON) thus runs off the async workers, on `extract_threads` threads.
-async fn process_item(ctx: &Arc<Context>, id: i64) -> anyhow::Result<Option<Written>> {
+async fn process_item(
+    ctx: &Arc<Context>,
+    id: i64,
+    host_turn: HostTurn,
+) -> anyhow::Result<Option<Written>> {
     let Some(mut pending) = ctx.db(move |s| s.start_item(id)).await? else {
         return Ok(None);
     };
@@ -514,6 +566,8 @@ async fn process_item(ctx: &Arc<Context>, id: i64) -> anyhow::Result<Option<Writ
     let source = page_source(ctx, feed.as_ref(), &pending.item)
         .instrument(span.clone())
         .await;
+    // The host is free for the next item while this one is extracted.
+    drop(host_turn);
     let job_ctx = ctx.clone();
     ctx.extractors
         .run(move || -> anyhow::Result<Option<Written>> {

@@ -125,6 +125,16 @@ pub struct PollRecord<'a> {
 }
 
 /// A pending item with everything needed to build its record.
+/// An item handed to the article stage: its id, and its link, whose host
+/// the stage shares out fairly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedItem {
+    /// The item's row id.
+    pub id: i64,
+    /// The item's link, if it has one.
+    pub link: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct PendingItem {
     /// Row id.
@@ -302,8 +312,8 @@ impl State {
     }
 
     /// Stores a successful poll: validators, schedule and new items in one
-    /// transaction. Returns the ids of the items that became pending.
-    pub fn record_poll(&self, poll: &PollRecord<'_>) -> Result<Vec<i64>, StateError> {
+    /// transaction. Returns the items that became pending.
+    pub fn record_poll(&self, poll: &PollRecord<'_>) -> Result<Vec<QueuedItem>, StateError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let mut queued = Vec::new();
@@ -349,7 +359,10 @@ impl State {
                             entry
                         ])?;
                         if primary.is_none() {
-                            queued.push(tx.last_insert_rowid());
+                            queued.push(QueuedItem {
+                                id: tx.last_insert_rowid(),
+                                link: item.link.clone(),
+                            });
                         }
                     }
                     Some((id, hash, status, primary)) => {
@@ -362,7 +375,10 @@ impl State {
                                  status = 'pending', version = version + 1, attempts = 0 WHERE id = ?1",
                             )?
                             .execute(params![id, poll.now, item.content_hash, entry])?;
-                            queued.push(id);
+                            queued.push(QueuedItem {
+                                id,
+                                link: item.link.clone(),
+                            });
                         } else {
                             tx.prepare_cached(
                                 "UPDATE items SET last_seen = ?2, content_hash = ?3, entry = ?4 WHERE id = ?1",
@@ -422,14 +438,20 @@ impl State {
         Ok(())
     }
 
-    /// Ids of every pending item, oldest first.
-    pub fn pending(&self) -> Result<Vec<i64>, StateError> {
+    /// Every pending item, oldest first.
+    pub fn pending(&self) -> Result<Vec<QueuedItem>, StateError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT id FROM items WHERE status = 'pending' ORDER BY id")?;
-        let ids = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<Vec<i64>, _>>()?;
-        Ok(ids)
+        let mut stmt = conn
+            .prepare("SELECT id, canonical_url FROM items WHERE status = 'pending' ORDER BY id")?;
+        let items = stmt
+            .query_map([], |r| {
+                Ok(QueuedItem {
+                    id: r.get(0)?,
+                    link: r.get(1)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(items)
     }
 
     /// Counts one more attempt for each item, in one transaction (called
@@ -667,6 +689,10 @@ mod tests {
         ];
         let queued = state.record_poll(&poll("A", Some(&a), false)).unwrap();
         assert_eq!(queued.len(), 2);
+        assert_eq!(queued[0].link.as_deref(), Some("https://x/1"));
+        let pending = state.pending().unwrap();
+        assert_eq!(pending, queued);
+        let queued: Vec<i64> = queued.iter().map(|q| q.id).collect();
         assert!(
             state
                 .record_poll(&poll("A", Some(&a), false))
@@ -685,7 +711,13 @@ mod tests {
         assert_eq!(also_in.len(), 1);
         assert_eq!(also_in[0].0, "B");
         state.mark_done(&[(queued[0], 1)]).unwrap();
-        assert_eq!(state.pending().unwrap(), vec![queued[1]]);
+        assert_eq!(
+            state.pending().unwrap(),
+            vec![QueuedItem {
+                id: queued[1],
+                link: None
+            }]
+        );
         let row = state.feed("A").unwrap().unwrap();
         assert_eq!(row.etag.as_deref(), Some("\"e\""));
         assert_eq!(row.items_seen, 2);
@@ -697,7 +729,7 @@ mod tests {
         let state = State::open(&dir.path().join("s.db")).unwrap();
         state.ensure_feed("A").unwrap();
         let v1 = [item("A 1", None, "h1")];
-        let id = state.record_poll(&poll("A", Some(&v1), true)).unwrap()[0];
+        let id = state.record_poll(&poll("A", Some(&v1), true)).unwrap()[0].id;
         state.mark_done(&[(id, 1)]).unwrap();
         let v2 = [item("A 1", None, "h2")];
         assert!(
@@ -707,14 +739,15 @@ mod tests {
                 .is_empty()
         );
         let v3 = [item("A 1", None, "h3")];
+        let again = QueuedItem { id, link: None };
         assert_eq!(
             state.record_poll(&poll("A", Some(&v3), true)).unwrap(),
-            vec![id]
+            vec![again.clone()]
         );
         assert_eq!(state.start_item(id).unwrap().unwrap().version, 2);
         // A stale acknowledgement of version 1 does not finish version 2.
         state.mark_done(&[(id, 1)]).unwrap();
-        assert_eq!(state.pending().unwrap(), vec![id]);
+        assert_eq!(state.pending().unwrap(), vec![again]);
     }
 
     #[test]
@@ -733,7 +766,7 @@ mod tests {
         assert_eq!(row.retry_at, Some(200));
         assert_eq!(row.disabled.as_deref(), Some("410"));
         let items = [item("A 1", None, "h1")];
-        let id = state.record_poll(&poll("A", Some(&items), false)).unwrap()[0];
+        let id = state.record_poll(&poll("A", Some(&items), false)).unwrap()[0].id;
         state.mark_done(&[(id, 1)]).unwrap();
         // Still in the feed's latest answer: kept however old.
         assert_eq!(

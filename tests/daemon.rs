@@ -374,6 +374,53 @@ fn per_host_limit_holds_and_every_item_is_written() {
     assert_eq!(peak, 2, "the limit should be used");
 }
 
+/// A feed full of links to one slow host takes at most its host's share of
+/// the article slots: another feed's items, queued later, flow past it.
+#[test]
+fn a_slow_host_holds_only_its_share_and_other_feeds_flow_past_it() {
+    let world = World::new();
+    let slow: Vec<String> = (0..12).map(|i| format!("s{i}")).collect();
+    let slow: Vec<&str> = slow.iter().map(String::as_str).collect();
+    world.feed("/slow.xml", &slow);
+    world.pages(&slow, Duration::from_millis(250));
+    // A second host, whose feed answers later, so that every slow item is
+    // queued before the first fast one.
+    let routes = Arc::new(Routes::default());
+    let handler_routes = routes.clone();
+    let other = TestServer::start(move |r| handler_routes.answer(r), true);
+    let fast = ["f0", "f1", "f2"];
+    routes.set(
+        "/fast.xml",
+        Response::ok(RSS, rss("/fast.xml", &other.url(""), &fast))
+            .with_delay(Duration::from_millis(300)),
+    );
+    for id in fast {
+        routes.set(&format!("/a/{id}"), Response::ok(HTML, article_page(id, 4)));
+    }
+    let config = world.config(&["/slow.xml"], "");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("per_host = 4", "per_host = 1\narticles = 3")
+        .replace(
+            &format!("allow = [\"{}\"]", world.server.addr),
+            &format!("allow = [\"{}\", \"{}\"]", world.server.addr, other.addr),
+        )
+        + &format!("\n[[feeds]]\nurl = \"{}\"\n", other.url("/fast.xml"));
+    std::fs::write(&config, text).unwrap();
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(records.len(), 15, "{}", stderr(&output));
+    let is_fast = |r: &Value| r["url"].as_str().unwrap_or("").contains("/a/f");
+    let last_fast = records.iter().rposition(is_fast).expect("fast records");
+    let slow_before = records[..last_fast].iter().filter(|r| !is_fast(r)).count();
+    // In arrival order the fast items would wait for all 12 slow pages
+    // (3 s); with the slow host held to one slot they take the other two.
+    assert!(
+        slow_before <= 4,
+        "{slow_before} slow records came before the last fast one"
+    );
+}
+
 #[test]
 fn fallbacks_non_html_gone_pages_and_duplicates_across_feeds() {
     let world = World::new();
