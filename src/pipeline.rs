@@ -61,6 +61,10 @@ pub struct Context {
     pub http: Http,
     /// Feed polls at once.
     pub feed_permits: Semaphore,
+    /// Per feed host (`host:port`), `concurrency.per_host` polls at once,
+    /// taken before a `feed_permits` slot: the feeds of one slow host wait
+    /// for that host, not in the slots every other feed needs.
+    feed_hosts: Mutex<HashMap<Arc<str>, Arc<Semaphore>>>,
     /// Article fetches at once.
     pub article_permits: Arc<Semaphore>,
     /// The extraction threads (`concurrency.extract_threads`).
@@ -115,6 +119,7 @@ impl Context {
             ),
             http,
             feed_permits: Semaphore::new(c.feeds),
+            feed_hosts: Mutex::new(HashMap::new()),
             article_permits: Arc::new(Semaphore::new(c.articles)),
             extractors: Workers::start(c.extract_threads, "gleaner-extract")?,
             queued: Mutex::new(HashSet::new()),
@@ -162,6 +167,25 @@ impl Context {
         }
     }
 
+    /// The poll gate of a feed's host.
+    fn feed_host_gate(&self, url: &Url) -> Arc<Semaphore> {
+        /// Gates kept before idle ones are dropped (feeds are configured, so
+        /// this is only reached by very large or often reloaded configs).
+        const MAX_GATES: usize = 4096;
+        let key = hostqueue::host_key(Some(url.as_str()));
+        let mut gates = self
+            .feed_hosts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if gates.len() >= MAX_GATES && !gates.contains_key(&key) {
+            gates.retain(|_, gate| Arc::strong_count(gate) > 1);
+        }
+        gates
+            .entry(key)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.config.concurrency.per_host)))
+            .clone()
+    }
+
     fn feed_config(&self, url: &str) -> Option<FeedConfig> {
         self.feeds
             .read()
@@ -188,7 +212,10 @@ async fn poll_feed_inner(
     feed: &FeedConfig,
     jobs: &mpsc::Sender<Job>,
 ) -> anyhow::Result<Millis> {
-    // First the permit: it also bounds the state reads of feeds waiting their turn.
+    // First the host's turn, then a poll slot (which also bounds the state
+    // reads of feeds waiting their turn): a slow host's feeds queue behind
+    // each other, not in front of every other feed.
+    let _host_turn = ctx.feed_host_gate(&feed.url).acquire_owned().await?;
     let _permit = ctx.feed_permits.acquire().await?;
     let key = feed.url.to_string();
     let row = {

@@ -421,6 +421,55 @@ fn a_slow_host_holds_only_its_share_and_other_feeds_flow_past_it() {
     );
 }
 
+/// Many feeds on one slow host take one poll slot at a time, not all of
+/// them: a feed on another host, listed last, is polled at once.
+#[test]
+fn feeds_of_a_slow_host_do_not_take_every_poll_slot() {
+    let world = World::new();
+    let mut paths = Vec::new();
+    for i in 0..8 {
+        let path = format!("/slow{i}.xml");
+        let id = format!("s{i}");
+        world.routes.set(
+            &path,
+            Response::ok(RSS, rss(&path, &world.url(""), &[id.as_str()]))
+                .with_delay(Duration::from_millis(300)),
+        );
+        paths.push(path);
+    }
+    let slow: Vec<String> = (0..8).map(|i| format!("s{i}")).collect();
+    let slow: Vec<&str> = slow.iter().map(String::as_str).collect();
+    world.pages(&slow, Duration::ZERO);
+    let routes = Arc::new(Routes::default());
+    let handler_routes = routes.clone();
+    let other = TestServer::start(move |r| handler_routes.answer(r), true);
+    routes.set(
+        "/fast.xml",
+        Response::ok(RSS, rss("/fast.xml", &other.url(""), &["f0"])),
+    );
+    routes.set("/a/f0", Response::ok(HTML, article_page("f0", 4)));
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let config = world.config(&paths, "");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("per_host = 4", "per_host = 1\nfeeds = 2")
+        .replace(
+            &format!("allow = [\"{}\"]", world.server.addr),
+            &format!("allow = [\"{}\", \"{}\"]", world.server.addr, other.addr),
+        )
+        + &format!("\n[[feeds]]\nurl = \"{}\"\n", other.url("/fast.xml"));
+    std::fs::write(&config, text).unwrap();
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(records.len(), 9, "{}", stderr(&output));
+    let fast_at = records
+        .iter()
+        .position(|r| r["url"].as_str().unwrap_or("").contains("/a/f0"))
+        .expect("the fast feed's record");
+    // Queued behind the slow host's feeds for a poll slot, it came fifth.
+    assert!(fast_at <= 2, "the fast feed's record came at {fast_at}");
+}
+
 #[test]
 fn fallbacks_non_html_gone_pages_and_duplicates_across_feeds() {
     let world = World::new();
