@@ -11,9 +11,14 @@
 //!
 //! Pure bookkeeping, no I/O: the article stage (`pipeline::article_stage`)
 //! owns one and tells it when a host's fetch is over.
+//!
+//! [`HostHealth`] remembers hosts whose pages stopped answering (timeouts,
+//! refused or broken connections), so that a tarpit costs its timeouts
+//! once, not once per item that links to it.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use url::Url;
 
@@ -135,9 +140,105 @@ impl HostQueues {
     }
 }
 
+/// Network failures in a row (no answer at all, across items) after which a
+/// host counts as not answering.
+pub const FAILURES_TO_REST: u32 = 2;
+/// How long pages of a host that does not answer are not requested.
+pub const REST: Duration = Duration::from_secs(600);
+/// Hosts remembered at most; past it, the ones answering or rested are
+/// forgotten first.
+const MAX_HOSTS: usize = 4096;
+
+#[derive(Debug)]
+struct Health {
+    failures: u32,
+    resting_until: Option<Instant>,
+    reason: String,
+}
+
+/// Hosts whose recent page requests got no answer. Any HTTP answer, error
+/// statuses included, clears a host; [`FAILURES_TO_REST`] network failures
+/// in a row make it rest for [`REST`], during which its pages are not
+/// requested (the items fall back to their feed's content).
+#[derive(Debug, Default)]
+pub struct HostHealth {
+    hosts: HashMap<Arc<str>, Health>,
+}
+
+impl HostHealth {
+    /// Why `host` is resting at `now`, if it is.
+    pub fn resting(&self, host: &str, now: Instant) -> Option<&str> {
+        let health = self.hosts.get(host)?;
+        (health.resting_until? > now).then_some(health.reason.as_str())
+    }
+
+    /// Records a request to `host` that got no answer; returns true when
+    /// this failure starts a rest.
+    pub fn failed(&mut self, host: &Arc<str>, reason: &str, now: Instant) -> bool {
+        if host.is_empty() {
+            return false;
+        }
+        if self.hosts.len() >= MAX_HOSTS && !self.hosts.contains_key(host) {
+            self.hosts
+                .retain(|_, h| h.resting_until.is_some_and(|until| until > now));
+            if self.hosts.len() >= MAX_HOSTS {
+                return false;
+            }
+        }
+        let health = self.hosts.entry(host.clone()).or_insert(Health {
+            failures: 0,
+            resting_until: None,
+            reason: String::new(),
+        });
+        if health.resting_until.is_some_and(|until| until > now) {
+            return false;
+        }
+        health.failures += 1;
+        if health.failures < FAILURES_TO_REST {
+            return false;
+        }
+        health.resting_until = Some(now + REST);
+        health.reason = format!(
+            "{} requests in a row got no answer, the last: {reason}",
+            health.failures
+        );
+        health.failures = 0;
+        true
+    }
+
+    /// Records an answer from `host`.
+    pub fn answered(&mut self, host: &str) {
+        self.hosts.remove(host);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_host_rests_after_failures_in_a_row_and_an_answer_clears_it() {
+        let mut health = HostHealth::default();
+        let host = key("tarpit:80");
+        let now = Instant::now();
+        assert!(!health.failed(&host, "timed out", now));
+        assert!(health.resting(&host, now).is_none());
+        // An answer in between starts the count again.
+        health.answered(&host);
+        assert!(!health.failed(&host, "timed out", now));
+        assert!(health.failed(&host, "timed out", now));
+        let reason = health.resting(&host, now).unwrap();
+        assert!(reason.contains("2 requests in a row") && reason.contains("timed out"));
+        assert!(health.resting("other:80", now).is_none());
+        // The rest ends.
+        assert!(
+            health
+                .resting(&host, now + REST + Duration::from_secs(1))
+                .is_none()
+        );
+        health.answered(&host);
+        assert!(health.hosts.is_empty());
+    }
 
     fn key(s: &str) -> Arc<str> {
         Arc::from(s)

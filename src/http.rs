@@ -173,6 +173,10 @@ pub enum FetchErrorKind {
     /// The body arrived slower than `http.min_rate`.
     #[error("transfer slower than {0} bytes/s")]
     TooSlow(u64),
+    /// Not requested: the host has not been answering
+    /// ([`crate::hostqueue::HostHealth`]).
+    #[error("not requested, the host is not answering ({0})")]
+    HostResting(String),
 }
 
 impl FetchError {
@@ -194,8 +198,21 @@ impl FetchError {
             FetchErrorKind::TooLarge(_)
             | FetchErrorKind::Redirect(_)
             | FetchErrorKind::Request(_)
-            | FetchErrorKind::Refused(_) => false,
+            | FetchErrorKind::Refused(_)
+            | FetchErrorKind::HostResting(_) => false,
         }
+    }
+
+    /// Whether the request got no HTTP answer at all: no connection, no
+    /// first byte in time, a connection broken or starved mid-body.
+    pub fn is_unanswered(&self) -> bool {
+        matches!(
+            self.kind,
+            FetchErrorKind::Timeout
+                | FetchErrorKind::Connect(_)
+                | FetchErrorKind::Body(_)
+                | FetchErrorKind::TooSlow(_)
+        )
     }
 
     /// The HTTP status, when the server answered with an error.

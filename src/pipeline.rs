@@ -20,7 +20,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
@@ -31,7 +31,7 @@ use url::Url;
 use crate::config::{Config, ContentSource, FeedConfig, Reemit};
 use crate::extract::{self, ExtractOptions};
 use crate::feed::{self, Item};
-use crate::hostqueue::{self, HostQueues};
+use crate::hostqueue::{self, HostHealth, HostQueues};
 use crate::http::{self, FetchError, Fetched, Http, RobotsAnswer};
 use crate::record::{self, Article, ExtractionStatus, FeedSource, Record};
 use crate::schedule::{self, Outcome};
@@ -65,6 +65,8 @@ pub struct Context {
     /// taken before a `feed_permits` slot: the feeds of one slow host wait
     /// for that host, not in the slots every other feed needs.
     feed_hosts: Mutex<HashMap<Arc<str>, Arc<Semaphore>>>,
+    /// Hosts whose pages stopped answering, resting for a while.
+    host_health: Mutex<HostHealth>,
     /// Article fetches at once.
     pub article_permits: Arc<Semaphore>,
     /// The extraction threads (`concurrency.extract_threads`).
@@ -120,6 +122,7 @@ impl Context {
             http,
             feed_permits: Semaphore::new(c.feeds),
             feed_hosts: Mutex::new(HashMap::new()),
+            host_health: Mutex::new(HostHealth::default()),
             article_permits: Arc::new(Semaphore::new(c.articles)),
             extractors: Workers::start(c.extract_threads, "gleaner-extract")?,
             queued: Mutex::new(HashSet::new()),
@@ -787,9 +790,38 @@ async fn fetch_page(
         accept: Some("text/html, application/xhtml+xml;q=0.9, */*;q=0.5"),
         ..http::Request::default()
     };
+    let host = hostqueue::host_key(Some(url.as_str()));
+    let health = || {
+        ctx.host_health
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
     let mut attempt = 0;
     loop {
-        match ctx.http.fetch(url, &request).await {
+        if let Some(reason) = health().resting(&host, Instant::now()) {
+            return Err(FetchError {
+                kind: http::FetchErrorKind::HostResting(reason.to_owned()),
+                retry_after: None,
+            });
+        }
+        let result = ctx.http.fetch(url, &request).await;
+        match &result {
+            Err(err) if err.is_unanswered() => {
+                let reason = err.to_string();
+                if health().failed(&host, &reason, Instant::now()) {
+                    tracing::warn!(
+                        host = %host,
+                        error = %reason,
+                        rest = %humantime::format_duration(hostqueue::REST),
+                        "host is not answering; its pages are not requested for a while, their items use the feed's content"
+                    );
+                }
+            }
+            Ok(_) => health().answered(&host),
+            Err(err) if err.status().is_some() => health().answered(&host),
+            Err(_) => {}
+        }
+        match result {
             Ok(Fetched::Body(body)) => return Ok(*body),
             Ok(Fetched::NotModified { .. }) => {
                 return Err(FetchError {

@@ -470,6 +470,46 @@ fn feeds_of_a_slow_host_do_not_take_every_poll_slot() {
     assert!(fast_at <= 2, "the fast feed's record came at {fast_at}");
 }
 
+/// A host whose pages stop answering costs its timeouts once: after two
+/// requests without an answer it rests, and its other items are recorded
+/// from the feed without a request.
+#[test]
+fn a_host_that_stops_answering_costs_its_timeouts_once() {
+    let world = World::new();
+    let ids: Vec<String> = (0..8).map(|i| format!("t{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    world.feed("/tarpit.xml", &ids);
+    world.pages(&ids, Duration::from_secs(3));
+    let config = world.config(&["/tarpit.xml"], "");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "[http]\ntimeout = \"5s\"",
+        "[http]\ntimeout = \"5s\"\nread_timeout = \"300ms\"",
+    );
+    std::fs::write(&config, text).unwrap();
+    let (output, records) = once(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(records.len(), 8);
+    assert!(records.iter().all(|r| r["extraction"]["source"] == "feed"));
+    let page_requests: usize = ids
+        .iter()
+        .map(|id| world.server.stats.requests_for(&format!("/a/{id}")).len())
+        .sum();
+    // Without the rest: 8 items x 2 attempts. With it: the requests that
+    // were under way when the host was marked (at most per_host = 4).
+    assert!(page_requests <= 4, "{page_requests} page requests");
+    let skipped = records
+        .iter()
+        .filter(|r| {
+            r["extraction"]["note"]
+                .as_str()
+                .unwrap_or("")
+                .contains("the host is not answering")
+        })
+        .count();
+    assert!(skipped >= 4, "{skipped} items skipped\n{}", stderr(&output));
+    assert!(stderr(&output).contains("host is not answering"));
+}
+
 #[test]
 fn fallbacks_non_html_gone_pages_and_duplicates_across_feeds() {
     let world = World::new();
