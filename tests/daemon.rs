@@ -374,6 +374,36 @@ fn per_host_limit_holds_and_every_item_is_written() {
     assert_eq!(peak, 2, "the limit should be used");
 }
 
+/// A second host serving `/fast.xml` (answering after `feed_delay`) with
+/// items `ids` whose pages answer at once.
+fn fast_host(ids: &[&str], feed_delay: Duration) -> TestServer {
+    let routes = Arc::new(Routes::default());
+    let handler_routes = routes.clone();
+    let other = TestServer::start(move |r| handler_routes.answer(r), true);
+    routes.set(
+        "/fast.xml",
+        Response::ok(RSS, rss("/fast.xml", &other.url(""), ids)).with_delay(feed_delay),
+    );
+    for id in ids {
+        routes.set(&format!("/a/{id}"), Response::ok(HTML, article_page(id, 4)));
+    }
+    other
+}
+
+/// Rewrites `config` with `per_host = 1` plus `concurrency` lines, allows
+/// `other` too and lists its `/fast.xml` last.
+fn add_fast_feed(world: &World, config: &Path, other: &TestServer, concurrency: &str) {
+    let text = std::fs::read_to_string(config)
+        .unwrap()
+        .replace("per_host = 4", &format!("per_host = 1\n{concurrency}"))
+        .replace(
+            &format!("allow = [\"{}\"]", world.server.addr),
+            &format!("allow = [\"{}\", \"{}\"]", world.server.addr, other.addr),
+        )
+        + &format!("\n[[feeds]]\nurl = \"{}\"\n", other.url("/fast.xml"));
+    std::fs::write(config, text).unwrap();
+}
+
 /// A feed full of links to one slow host takes at most its host's share of
 /// the article slots: another feed's items, queued later, flow past it.
 #[test]
@@ -385,28 +415,9 @@ fn a_slow_host_holds_only_its_share_and_other_feeds_flow_past_it() {
     world.pages(&slow, Duration::from_millis(250));
     // A second host, whose feed answers later, so that every slow item is
     // queued before the first fast one.
-    let routes = Arc::new(Routes::default());
-    let handler_routes = routes.clone();
-    let other = TestServer::start(move |r| handler_routes.answer(r), true);
-    let fast = ["f0", "f1", "f2"];
-    routes.set(
-        "/fast.xml",
-        Response::ok(RSS, rss("/fast.xml", &other.url(""), &fast))
-            .with_delay(Duration::from_millis(300)),
-    );
-    for id in fast {
-        routes.set(&format!("/a/{id}"), Response::ok(HTML, article_page(id, 4)));
-    }
+    let other = fast_host(&["f0", "f1", "f2"], Duration::from_millis(300));
     let config = world.config(&["/slow.xml"], "");
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("per_host = 4", "per_host = 1\narticles = 3")
-        .replace(
-            &format!("allow = [\"{}\"]", world.server.addr),
-            &format!("allow = [\"{}\", \"{}\"]", world.server.addr, other.addr),
-        )
-        + &format!("\n[[feeds]]\nurl = \"{}\"\n", other.url("/fast.xml"));
-    std::fs::write(&config, text).unwrap();
+    add_fast_feed(&world, &config, &other, "articles = 3");
     let (output, records) = once(&config);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(records.len(), 15, "{}", stderr(&output));
@@ -440,25 +451,10 @@ fn feeds_of_a_slow_host_do_not_take_every_poll_slot() {
     let slow: Vec<String> = (0..8).map(|i| format!("s{i}")).collect();
     let slow: Vec<&str> = slow.iter().map(String::as_str).collect();
     world.pages(&slow, Duration::ZERO);
-    let routes = Arc::new(Routes::default());
-    let handler_routes = routes.clone();
-    let other = TestServer::start(move |r| handler_routes.answer(r), true);
-    routes.set(
-        "/fast.xml",
-        Response::ok(RSS, rss("/fast.xml", &other.url(""), &["f0"])),
-    );
-    routes.set("/a/f0", Response::ok(HTML, article_page("f0", 4)));
+    let other = fast_host(&["f0"], Duration::ZERO);
     let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
     let config = world.config(&paths, "");
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("per_host = 4", "per_host = 1\nfeeds = 2")
-        .replace(
-            &format!("allow = [\"{}\"]", world.server.addr),
-            &format!("allow = [\"{}\", \"{}\"]", world.server.addr, other.addr),
-        )
-        + &format!("\n[[feeds]]\nurl = \"{}\"\n", other.url("/fast.xml"));
-    std::fs::write(&config, text).unwrap();
+    add_fast_feed(&world, &config, &other, "feeds = 2");
     let (output, records) = once(&config);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(records.len(), 9, "{}", stderr(&output));
