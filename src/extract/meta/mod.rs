@@ -92,13 +92,7 @@ pub fn extract(document: &Html, base: Option<&Url>) -> Metadata {
         title::choose(&sources)
     };
 
-    let site_keys: Vec<String> = site_name
-        .iter()
-        .chain(ld.publisher.iter())
-        .map(|s| title::key(s))
-        .chain(host.map(|h| title::key(h.trim_start_matches("www."))))
-        .filter(|k| k.len() >= 3)
-        .collect();
+    let site_keys = site_keys(site_name.iter().chain(ld.publisher.iter()), host);
     let (authors, byline_texts) = read_authors(&facts, &ld, &site_keys);
 
     let published = ld
@@ -215,14 +209,7 @@ pub fn authors_from_body_bylines(metadata: &mut Metadata, bylines: &[String], ba
     if bylines.is_empty() {
         return;
     }
-    let host = base.and_then(Url::host_str);
-    let site_keys: Vec<String> = metadata
-        .site_name
-        .iter()
-        .map(|s| title::key(s))
-        .chain(host.map(|h| title::key(h.trim_start_matches("www."))))
-        .filter(|k| k.len() >= 3)
-        .collect();
+    let site_keys = site_keys(metadata.site_name.iter(), base.and_then(Url::host_str));
     let weak = metadata
         .authors
         .iter()
@@ -406,6 +393,16 @@ fn read_authors(
         return (names, byline_texts);
     }
     (site_only.unwrap_or_default(), byline_texts)
+}
+
+/// Comparison keys of the names a site goes by and of its host (without
+/// `www.`), the short ones left out.
+fn site_keys<'a>(names: impl Iterator<Item = &'a String>, host: Option<&str>) -> Vec<String> {
+    names
+        .map(|s| title::key(s))
+        .chain(host.map(|h| title::key(h.trim_start_matches("www."))))
+        .filter(|k| k.len() >= 3)
+        .collect()
 }
 
 /// Whether a name only repeats the site's name or host.

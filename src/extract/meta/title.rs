@@ -84,7 +84,7 @@ pub(super) fn choose(sources: &Sources<'_>) -> Option<String> {
         }
         if references.iter().any(|r| {
             let r = self::key(r);
-            r == key || (key.len() >= 12 && r.contains(&key) && key.len() * 2 >= r.len())
+            r == key || within(&key, &r)
         }) {
             return Some(h1.to_string());
         }
@@ -153,9 +153,13 @@ fn article_h1_over_og<'a>(
 fn same(a: &str, b: &str) -> bool {
     let (a, b) = (key(a), key(b));
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    !short.is_empty()
-        && (short == long
-            || (short.len() >= 12 && short.len() * 2 >= long.len() && long.contains(&short)))
+    !short.is_empty() && (short == long || within(&short, &long))
+}
+
+/// Whether the key `short` (at least 12 letters and digits, at least half
+/// of `long`) is found inside the key `long`.
+fn within(short: &str, long: &str) -> bool {
+    short.len() >= 12 && short.len() * 2 >= long.len() && long.contains(short)
 }
 
 /// The headline two titles share after different kickers: a common tail of
