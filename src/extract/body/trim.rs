@@ -63,15 +63,13 @@ pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) -> Vec<Strin
         let text = block.plain_text();
         let norm = normalize(&text);
         let is_heading = matches!(block.kind, BlockKind::Heading(_));
-        let head_line = |text: &str, norm: &str| {
-            title.matches(norm, is_heading)
-                || headings.iter().any(|h| !h.is_empty() && *h == norm)
-                || is_byline(text, norm, &bylines)
-                || is_dateline(text)
+        let is_title = |norm: &str| {
+            title.matches(norm, is_heading) || headings.iter().any(|h| !h.is_empty() && *h == norm)
         };
-        let is_title = title.matches(&norm, is_heading)
-            || headings.iter().any(|h| !h.is_empty() && *h == norm);
-        if !is_title && !is_heading && is_by_line(&text, &norm) {
+        let head_line = |text: &str, norm: &str| {
+            is_title(norm) || is_byline(text, norm, &bylines) || is_dateline(text)
+        };
+        if !is_heading && !is_title(&norm) && is_by_line(&text, &norm) {
             removed_bylines.push(text);
             blocks.remove(start);
             continue;
@@ -107,7 +105,7 @@ pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) -> Vec<Strin
     while let Some(last) = blocks.last() {
         let text = last.plain_text();
         let norm = normalize(&text);
-        if is_bold_name(last) || is_by_line(&text, &norm) {
+        if is_bold_name(last, &text, &norm) || is_by_line(&text, &norm) {
             removed_bylines.push(text);
             blocks.pop();
         } else if matches!(last.kind, BlockKind::Figure { .. })
@@ -126,7 +124,8 @@ pub(super) fn clean(blocks: &mut Vec<Block>, context: &Context<'_>) -> Vec<Strin
 /// A paragraph that is only a person's name in bold, the way many sites
 /// sign an article below its text. Section labels set the same way
 /// ("Breaking News", "Related Stories") are not names.
-fn is_bold_name(block: &Block) -> bool {
+/// `text` is the block's plain text, `norm` its [`normalize`]d form.
+fn is_bold_name(block: &Block, text: &str, norm: &str) -> bool {
     const LABEL_WORDS: [&str; 24] = [
         "news",
         "breaking",
@@ -153,18 +152,15 @@ fn is_bold_name(block: &Block) -> bool {
         "video",
         "photos",
     ];
-    let text = block.plain_text();
     block.kind == BlockKind::Paragraph
-        && !normalize(&text)
-            .split(' ')
-            .any(|w| LABEL_WORDS.contains(&w))
         && block.inlines.iter().any(|i| matches!(i, Inline::Strong(_)))
         && block.inlines.iter().all(|i| match i {
             Inline::Strong(_) => true,
             Inline::Text(t) => t.trim().is_empty(),
             _ => false,
         })
-        && crate::extract::meta::is_person_name(&text)
+        && !norm.split(' ').any(|w| LABEL_WORDS.contains(&w))
+        && crate::extract::meta::is_person_name(text)
 }
 
 /// Lower-cased words joined by single spaces, for loose comparisons.
